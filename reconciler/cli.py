@@ -1,0 +1,45 @@
+"""The `reconciler` command line: parses arguments and calls the library, nothing more.
+
+Each command group lives in `reconciler/commands/<name>.py` and exposes
+`register(subparsers) -> None`; the parser it adds sets `func(args) -> int` (the exit code).
+Exit codes: 0 success, 1 the command ran and found errors, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMAND_MODULES = (
+    "reconciler.commands.validate",
+    "reconciler.commands.schemas",
+    "reconciler.commands.cluster",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconciler",
+        description="GitOps reconciliation for remediation, tool and mapping specs.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    code: int = func(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command groups of the CLI: one module each, registered by `reconciler.cli`."""
