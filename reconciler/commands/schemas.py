@@ -1,0 +1,25 @@
+"""`reconciler schemas export DIR`: write the JSON Schemas editors and CI use."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from reconciler.specs import schemas
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "schemas", help="JSON Schemas of the spec kinds"
+    )
+    sub = parser.add_subparsers(dest="schemas_command", metavar="ACTION", required=True)
+    export = sub.add_parser("export", help="write one JSON Schema per kind into DIR")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    for path in schemas.export(args.directory):
+        print(path)
+    return 0
