@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "reconciler.commands.validate",
     "reconciler.commands.schemas",
     "reconciler.commands.cluster",
+    "reconciler.commands.reconcile",
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class ObjectKey:
     group: str
     kind: str
@@ -26,6 +26,10 @@ class ObjectKey:
 
     def __str__(self) -> str:
         return self.ref
+
+    def __lt__(self, other: ObjectKey) -> bool:
+        """Keys sort by group, kind, namespace (cluster-scoped first), name."""
+        return self.encode() < other.encode()
 
     def encode(self) -> str:
         """A stable one-line form for storage: `group|kind|namespace|name`."""

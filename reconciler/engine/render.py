@@ -133,6 +133,20 @@ def render_remediation(remediation: Remediation, file: str, config: RepoConfig) 
     return DesiredObject(body, (file,))
 
 
+def _scoped(
+    body: dict[str, Any], config: RepoConfig, is_namespaced: IsNamespaced
+) -> dict[str, Any]:
+    """A namespaced object without a namespace gets the repo's; a cluster-scoped one loses its
+    namespace, as the API server would ignore it."""
+    meta = dict(body.get("metadata") or {})
+    if is_namespaced(str(body.get("apiVersion")), str(body.get("kind"))):
+        if not meta.get("namespace"):
+            meta["namespace"] = config.namespace
+    else:
+        meta.pop("namespace", None)
+    return {**body, "metadata": meta}
+
+
 def _namespace(name: str, origins: Iterable[str]) -> DesiredObject:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
     return DesiredObject(body, tuple(sorted(set(origins))))
@@ -160,14 +174,9 @@ def render(
         if isinstance(s.spec, Remediation)
     )
     for manifest in manifests:
-        body = manifest.body
-        meta = dict(body.get("metadata") or {})
-        if not meta.get("namespace") and is_namespaced(
-            str(body.get("apiVersion")), str(body.get("kind"))
-        ):
-            meta["namespace"] = config.namespace
-            body = {**body, "metadata": meta}
-        rendered.append(DesiredObject(body, (manifest.file,)))
+        rendered.append(
+            DesiredObject(_scoped(manifest.body, config, is_namespaced), (manifest.file,))
+        )
     namespaces_declared = {d.key.name for d in rendered if d.key.kind == "Namespace"}
     needed: dict[str, list[str]] = {}
     for d in rendered:

@@ -1,0 +1,104 @@
+"""`reconciler plan | apply | drift`: one source against one cluster.
+
+    reconciler plan --repo R [--ref BRANCH] [--path SUBDIR] --cluster local:DIR|kube[:CTX]
+                    [--kubeconfig F] [--output json] [--detailed-exitcode] [--watch]
+
+Exit codes: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 errors
+(spec errors, a failed object), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.engine.plan import PlanClass
+from reconciler.engine.reconcile import RunResult
+from reconciler.engine.report import render_text
+from reconciler.engine.session import SessionError, open_session
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", required=True, help="git repo: a path or URL (file:// too)")
+    parser.add_argument("--ref", default="main", help="tracked branch (default: main)")
+    parser.add_argument("--path", default=None, help="subdirectory of the repo holding specs")
+    parser.add_argument(
+        "--cluster", required=True, help="local:DIR (embedded) or kube[:CONTEXT] (kubeconfig)"
+    )
+    parser.add_argument("--kubeconfig", default=None)
+    parser.add_argument("--source", default=None, help="source name (default: repo dir name)")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help="git cache (default: ~/.cache/reconciler)"
+    )
+    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--drift-mode",
+        choices=("report", "revert", "propose"),
+        default=None,
+        help="override reconciler.yaml's drift.mode for this run",
+    )
+
+
+def register(subparsers: Any) -> None:
+    plan = subparsers.add_parser("plan", help="show what apply would do")
+    _common(plan)
+    plan.add_argument("--detailed-exitcode", action="store_true")
+    plan.add_argument("--watch", action="store_true", help="re-plan the working tree on every save")
+    plan.set_defaults(func=_plan)
+    apply = subparsers.add_parser("apply", help="apply what is merged on the tracked branch")
+    _common(apply)
+    apply.set_defaults(func=_apply)
+    drift = subparsers.add_parser("drift", help="only drift and override entries")
+    _common(drift)
+    drift.set_defaults(func=_drift)
+
+
+def _emit(run: RunResult, output: str, classes: set[PlanClass] | None = None) -> None:
+    if output == "json":
+        print(json.dumps(run.to_dict(classes=classes), indent=2))
+    else:
+        sys.stdout.write(render_text(run, classes=classes))
+
+
+def _run(args: argparse.Namespace, mode: str) -> RunResult | int:
+    try:
+        with open_session(args) as session:
+            return session.run(mode)
+    except SessionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _plan(args: argparse.Namespace) -> int:
+    if args.watch:
+        from reconciler.engine.watch import watch_plan
+
+        return watch_plan(args)
+    run = _run(args, "plan")
+    if isinstance(run, int):
+        return run
+    _emit(run, args.output)
+    if run.errors:
+        return 1
+    if args.detailed_exitcode and run.plan.has_changes():
+        return 2
+    return 0
+
+
+def _apply(args: argparse.Namespace) -> int:
+    run = _run(args, "apply")
+    if isinstance(run, int):
+        return run
+    _emit(run, args.output)
+    return 1 if run.errors or run.failed else 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    run = _run(args, "plan")
+    if isinstance(run, int):
+        return run
+    _emit(run, args.output, classes={PlanClass.DRIFT, PlanClass.OVERRIDE})
+    return 1 if run.errors else 0

@@ -1,0 +1,47 @@
+"""Human-readable plan and apply reports (the JSON form is `RunResult.to_dict`)."""
+
+from __future__ import annotations
+
+from reconciler.engine.plan import PlanClass
+from reconciler.engine.reconcile import RunResult
+
+MARKS = {
+    PlanClass.CREATE: "+",
+    PlanClass.UPDATE: "~",
+    PlanClass.UNCHANGED: "=",
+    PlanClass.DRIFT: "!",
+    PlanClass.OVERRIDE: "o",
+    PlanClass.PRUNE: "-",
+    PlanClass.HELD: "h",
+    PlanClass.DENIED: "x",
+    PlanClass.FOREIGN: "f",
+}
+SHOW_DIFF = {PlanClass.CREATE, PlanClass.UPDATE, PlanClass.DRIFT, PlanClass.PRUNE}
+
+
+def render_text(
+    run: RunResult, *, classes: set[PlanClass] | None = None, show_unchanged: bool = False
+) -> str:
+    lines = [f"source {run.source} @ {run.commit[:12] if run.commit else 'working tree'}"]
+    outcomes = {id(r.entry): r for r in run.results or []}
+    for entry in run.plan.entries:
+        if classes is not None and entry.cls not in classes:
+            continue
+        if entry.cls is PlanClass.UNCHANGED and not show_unchanged and classes is None:
+            continue
+        result = outcomes.get(id(entry))
+        outcome = f" -> {result.outcome}" if result else ""
+        message = f" ({result.message})" if result and result.message else ""
+        lines.append(
+            f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}{outcome}{message}"
+        )
+        if entry.diff and entry.cls in SHOW_DIFF:
+            lines.extend("    " + line for line in entry.diff.rstrip("\n").splitlines())
+    for error in run.errors:
+        lines.append(f"error: {error}")
+    for warning in run.warnings:
+        lines.append(f"warning: {warning}")
+    counts = run.plan.counts()
+    summary = ", ".join(f"{n} {c}" for c, n in counts.items() if n)
+    lines.append(f"{len(run.plan.entries)} objects: {summary or 'none'}")
+    return "\n".join(lines) + "\n"
