@@ -1,0 +1,364 @@
+"""Load a spec repo: `reconciler.yaml`, then every YAML document under its paths, validated.
+
+    result = load_tree(DirectoryTree(Path("ops-specs")))
+    result.specs       # validated Tool, Mapping, Remediation, Pattern, Policy models + locations
+    result.manifests   # plain Kubernetes manifests (dicts) + locations
+    result.errors      # every problem, as SpecError(file, line, field, message)
+
+Rules, in the order they apply:
+
+1. `reconciler.yaml` at the root is read first (unless a `config` is passed). If it is invalid,
+   or one of its `paths` matches no file, the load is `config_failed`: the engine applies and
+   prunes nothing. Without the file, defaults apply and every YAML file is loaded.
+2. Files named `*.yaml`/`*.yml` under `config.paths` are loaded, except those matching an
+   `exclude` glob (matched against the path and each of its parent directories; `*` crosses
+   `/`), files or directories whose name starts with `.` (`.github/` workflows are not specs),
+   and the root `reconciler.yaml`.
+3. Symlinks are never followed out of the tree: a link whose target leaves the repository is an
+   error. A link to a file inside it is read from its target path (through the tree, so the
+   target is read as committed). Links to directories are not followed.
+4. Files over `config.maxFileSize` bytes and files that are not UTF-8 are errors.
+5. Each document must be empty (allowed: zero specs) or a mapping. `reconciler.dev` documents
+   validate against their kind's model; any other apiVersion is a plain manifest, which needs
+   `apiVersion`, `kind` and `metadata.name`.
+6. No two documents may define the same object, keyed by (API group, kind, namespace, name).
+
+A file with any error is in `failed_files`, and none of its documents are in `specs` or
+`manifests`: the engine holds the objects of a failed file (no apply, no prune) rather than act on
+half of it. `valid_documents` still counts its good documents, for `reconciler validate`.
+A duplicate fails both files involved, since neither is known to be the right one.
+
+Nothing here does I/O except through the `SourceTree`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, NamedTuple, cast
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.specs.base import API_GROUP
+from reconciler.specs.config import CONFIG_FILE, RepoConfig
+from reconciler.specs.errors import SpecError
+from reconciler.specs.fielderrors import describe, format_field, validation_errors
+from reconciler.specs.registry import DocumentKindError, Spec, model_for
+from reconciler.specs.tree import SourceFile, SourceTree
+from reconciler.specs.yamlparse import ParsedDocument, parse_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a document starts: its file (relative to the tree root) and 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+class DocumentKey(NamedTuple):
+    """The identity of the object a document defines; two documents may not share one."""
+
+    group: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec, where it came from, and its index among its file's documents."""
+
+    spec: Spec
+    location: SourceLocation
+    document: int
+
+    @property
+    def key(self) -> DocumentKey:
+        return DocumentKey(API_GROUP, self.spec.kind, None, self.spec.metadata.name)
+
+
+@dataclass(frozen=True)
+class LoadedManifest:
+    """A plain Kubernetes manifest (as parsed), where it came from, and its document index."""
+
+    body: dict[str, Any]
+    location: SourceLocation
+    document: int
+
+    @property
+    def key(self) -> DocumentKey:
+        return _manifest_key(self.body)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Everything one load found; see the module docstring for what each part holds."""
+
+    specs: list[LoadedSpec]
+    manifests: list[LoadedManifest]
+    errors: list[SpecError]
+    files: list[str]
+    failed_files: set[str]
+    config: RepoConfig
+    config_failed: bool
+    valid_documents: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def load_tree(tree: SourceTree, *, config: RepoConfig | None = None) -> LoadResult:
+    """Load and validate every spec and manifest of `tree`; never raises for bad input.
+
+    `config`, when given, is used instead of the tree's `reconciler.yaml` (which is then not
+    read)."""
+    return _Load(tree).run(config)
+
+
+class _Load:
+    def __init__(self, tree: SourceTree) -> None:
+        self.tree = tree
+        self.errors: list[SpecError] = []
+        self.files: list[str] = []
+        self.failed: set[str] = set()
+        self.specs: list[LoadedSpec] = []
+        self.manifests: list[LoadedManifest] = []
+        self.config_failed = False
+        self.duplicates = 0
+
+    def run(self, given: RepoConfig | None) -> LoadResult:
+        config, config_doc = (given, None) if given is not None else self._read_config()
+        paths = [] if self.config_failed else self._paths(config, config_doc)
+        matched: set[int] = set()
+        files = self.tree.iter_files(max_size=config.max_file_size) if paths else iter(())
+        for source in files:
+            hits = [i for i, p in enumerate(paths) if _under(source.path, p)]
+            matched.update(hits)
+            if hits and _selected(source.path, [paths[i] for i in hits], config.exclude):
+                self._load_file(source, config)
+        for i, path in enumerate(paths):
+            if i not in matched:
+                self._config_error(config_doc, ("paths", i), f"{path!r} matches no file")
+        self._check_duplicates()
+        keep_specs = [s for s in self.specs if s.location.file not in self.failed]
+        keep_manifests = [m for m in self.manifests if m.location.file not in self.failed]
+        return LoadResult(
+            specs=keep_specs,
+            manifests=keep_manifests,
+            errors=sorted(self.errors, key=SpecError.sort_key),
+            files=self.files,
+            failed_files=self.failed,
+            config=config,
+            config_failed=self.config_failed,
+            valid_documents=len(self.specs) + len(self.manifests) - self.duplicates,
+        )
+
+    # -- reconciler.yaml -------------------------------------------------------------------
+
+    def _read_config(self) -> tuple[RepoConfig, ParsedDocument | None]:
+        data = self.tree.read(CONFIG_FILE)
+        if data is None:
+            return RepoConfig(), None
+        self.files.append(CONFIG_FILE)
+        docs = self._parse(CONFIG_FILE, data, RepoConfig().max_file_size)
+        if docs is None or CONFIG_FILE in self.failed:
+            self.config_failed = True
+            return RepoConfig(), None
+        present = [d for d in docs if d.value is not None]
+        if not present:
+            return RepoConfig(), None
+        if len(present) > 1:
+            self._config_error(present[1], (), f"{CONFIG_FILE} must hold a single document")
+            return RepoConfig(), None
+        doc = present[0]
+        if not isinstance(doc.value, dict):
+            self._config_error(doc, (), f"expected a mapping, got {describe(doc.value)}")
+            return RepoConfig(), None
+        try:
+            return RepoConfig.model_validate(doc.value), doc
+        except ValidationError as exc:
+            self._add(validation_errors(exc, RepoConfig, doc, CONFIG_FILE))
+            self.config_failed = True
+            return RepoConfig(), None
+
+    def _paths(self, config: RepoConfig, doc: ParsedDocument | None) -> list[str]:
+        out = []
+        for i, raw in enumerate(config.paths):
+            path = posixpath.normpath(raw.strip() or ".")
+            if path.startswith(("/", "../")) or path == "..":
+                self._config_error(doc, ("paths", i), f"{raw!r} is outside the repository")
+            else:
+                out.append(path)
+        return out
+
+    def _config_error(
+        self, doc: ParsedDocument | None, path: tuple[str | int, ...], msg: str
+    ) -> None:
+        line = doc.line_of(path) if doc is not None else None
+        self._add([SpecError(CONFIG_FILE, line, format_field(path) or None, msg)])
+        self.config_failed = True
+
+    # -- files -----------------------------------------------------------------------------
+
+    def _load_file(self, source: SourceFile, config: RepoConfig) -> None:
+        file = source.path
+        self.files.append(file)
+        data = source.data
+        if source.symlink_target is not None:
+            data = self._follow(file, source.symlink_target)
+            if data is None:
+                return
+        elif data is None:
+            self._error(file, None, None, _too_large(source.size, config.max_file_size))
+            return
+        docs = self._parse(file, data, config.max_file_size)
+        for doc in docs or ():
+            self._document(file, doc)
+
+    def _follow(self, file: str, target: str) -> bytes | None:
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(file), target))
+        if posixpath.isabs(target) or resolved == ".." or resolved.startswith("../"):
+            self._error(file, None, None, f"symlink to {target!r} points outside the repository")
+            return None
+        data = self.tree.read(resolved)
+        if data is None:
+            msg = f"symlink to {target!r}: {resolved!r} is not a regular file in the repository"
+            self._error(file, None, None, msg)
+        return data
+
+    def _parse(self, file: str, data: bytes, max_size: int) -> list[ParsedDocument] | None:
+        """The documents of `data`, or None when the file as a whole is unreadable."""
+        if len(data) > max_size:
+            self._error(file, None, None, _too_large(len(data), max_size))
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self._error(file, line, None, f"not valid UTF-8 at byte {exc.start}")
+            return None
+        parsed = parse_yaml(text)
+        for issue in parsed.issues:
+            field = format_field(issue.path) if issue.path else None
+            self._error(file, issue.line, field, issue.message)
+        return parsed.documents
+
+    def _document(self, file: str, doc: ParsedDocument) -> None:
+        value = doc.value
+        if value is None:
+            return  # an empty document: allowed, defines nothing
+        if not isinstance(value, dict):
+            self._error(file, doc.line, None, f"document is not a mapping: got {describe(value)}")
+            return
+        try:
+            model = model_for(value)
+        except DocumentKindError as exc:
+            msg = str(exc)
+            if value.get("kind") == "RepoConfig":
+                msg = f"RepoConfig belongs in {CONFIG_FILE} at the repository root"
+            self._error(file, doc.line_of((exc.field,)), exc.field, msg)
+            return
+        location = SourceLocation(file, doc.line)
+        if model is None:
+            if self._manifest_ok(file, doc):
+                self.manifests.append(LoadedManifest(value, location, doc.index))
+            return
+        try:
+            spec = model.model_validate(value)
+        except ValidationError as exc:
+            self._add(validation_errors(exc, cast(type[BaseModel], model), doc, file))
+            return
+        self.specs.append(LoadedSpec(cast(Spec, spec), location, doc.index))
+
+    def _manifest_ok(self, file: str, doc: ParsedDocument) -> bool:
+        metadata = doc.value.get("metadata")
+        problem: tuple[tuple[str, ...], str] | None = None
+        if metadata is None:
+            problem = ("metadata",), "required field missing"
+        elif not isinstance(metadata, dict):
+            problem = ("metadata",), f"expected a mapping, got {describe(metadata)}"
+        elif "name" not in metadata:
+            problem = ("metadata", "name"), "required field missing"
+        elif not isinstance(metadata["name"], str) or not metadata["name"]:
+            got = describe(metadata["name"])
+            problem = ("metadata", "name"), f"expected a non-empty string, got {got}"
+        elif not isinstance(metadata.get("namespace", ""), str):
+            got = describe(metadata["namespace"])
+            problem = ("metadata", "namespace"), f"expected a string, got {got}"
+        if problem is None:
+            return True
+        path, message = problem
+        self._error(file, doc.line_of(path), format_field(path), message)
+        return False
+
+    # -- across files ----------------------------------------------------------------------
+
+    def _check_duplicates(self) -> None:
+        seen: dict[DocumentKey, SourceLocation] = {}
+        entries: list[tuple[DocumentKey, SourceLocation]] = [
+            (s.key, s.location) for s in self.specs
+        ] + [(m.key, m.location) for m in self.manifests]
+        entries.sort(key=lambda e: (e[1].file, e[1].line))
+        for key, here in entries:
+            first = seen.setdefault(key, here)
+            if first is here:
+                continue
+            msg = f"{key} is defined twice: {first} and {here}"
+            self.duplicates += 1
+            self._error(here.file, here.line, "metadata.name", msg)
+            self.failed.add(first.file)
+
+    def _error(self, file: str, line: int | None, field: str | None, message: str) -> None:
+        self._add([SpecError(file, line, field, message)])
+
+    def _add(self, errors: list[SpecError]) -> None:
+        for error in errors:
+            self.errors.append(error)
+            self.failed.add(error.file)
+
+
+def _manifest_key(body: dict[str, Any]) -> DocumentKey:
+    api_version = str(body["apiVersion"])
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    metadata = body["metadata"]
+    return DocumentKey(
+        group, str(body["kind"]), metadata.get("namespace") or None, metadata["name"]
+    )
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file is {size:,} bytes, over the limit of {limit:,} bytes (maxFileSize)"
+
+
+def _under(path: str, root: str) -> bool:
+    return root == "." or path == root or path.startswith(root + "/")
+
+
+def _selected(path: str, roots: list[str], exclude: list[str]) -> bool:
+    """A YAML file, not hidden below its root, not the root config, not excluded."""
+    if not path.endswith(YAML_SUFFIXES) or path == CONFIG_FILE:
+        return False
+    inside = [path if r == "." else path[len(r) + 1 :] for r in roots]
+    if all(any(part.startswith(".") for part in rel.split("/")) for rel in inside):
+        return False
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in exclude:
+        pattern = pattern.strip().strip("/")
+        for pat in {pattern, pattern.removeprefix("**/")}:
+            if any(fnmatchcase(prefix, pat) for prefix in prefixes):
+                return False
+    return True
