@@ -198,6 +198,8 @@ class KubeCluster:
                 field_manager=field_manager,
                 force_conflicts=True if force else None,
                 dry_run="All" if dry_run else None,
+                # As kubectl does: a typo in a field is an error, not silently dropped.
+                query_params=[("fieldValidation", "Strict")],
                 serializer=_raw,
             ),
         )

@@ -1,0 +1,259 @@
+"""End-to-end scenarios: real git, the embedded cluster through the official client, real kubectl.
+
+Each test drives a repo through commits and checks both the plan's classes and what the cluster
+holds afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.engine.conftest import Harness, SpecRepo
+
+WEB = "Deployment/demo/web"
+
+
+def deployment(replicas: int = 2, image: str = "nginx:1.27", **meta: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "demo", **meta},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {
+                    "containers": [
+                        {"name": "web", "image": image, "ports": [{"containerPort": 80}]}
+                    ]
+                },
+            },
+        },
+    }
+
+
+def config_map(name: str, data: dict[str, str], namespace: str = "demo") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": data,
+    }
+
+
+TOOL = """\
+apiVersion: reconciler.dev/v1alpha1
+kind: Tool
+metadata: {name: prom-query}
+spec:
+  toolType: prometheus
+  description: Instant PromQL query
+  readOnly: true
+  status: published
+"""
+
+
+def seed(spec_repo: SpecRepo) -> None:
+    spec_repo.write("app.yaml", [deployment()])
+    spec_repo.write("config.yaml", [config_map("settings", {"a": "1"})])
+    spec_repo.write("tools.yaml", TOOL)
+    spec_repo.commit("seed")
+
+
+def test_create_then_noop_apply_makes_zero_writes(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    first = harness.run("apply")
+    assert set(harness.classes(first).values()) == {"create"}
+    assert not first.errors and not first.failed
+    harness.reset_requests()
+    second = harness.run("apply")
+    assert set(harness.classes(second).values()) == {"unchanged"}
+    counts = harness.requests()
+    assert counts["writes"] == 0, counts
+    assert counts["dryRun"] == {}, counts  # nothing even needed a server-side comparison
+
+
+def test_defaulted_fields_are_not_drift(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    live = harness.live("apps/v1", "Deployment", "demo", "web")
+    assert live["spec"]["strategy"]["type"] == "RollingUpdate"  # the server defaulted it
+    assert live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert harness.classes(harness.run())[WEB] == "unchanged"
+
+
+def test_person_scale_is_drift_hpa_scale_is_override(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl("scale", "-n", "demo", "deployment/web", "--replicas=5")
+    run = harness.run()
+    entry = next(e for e in run.plan.entries if e.key.ref == WEB)
+    assert str(entry.cls) == "drift" and "/spec/replicas" in entry.reason
+    assert "-  replicas: 5" in entry.diff and "+  replicas: 2" in entry.diff
+    # The HPA controller writes /scale as kube-controller-manager: an override, never drift.
+    from kubernetes import client
+
+    apps = client.AppsV1Api(harness.cluster.api_client)  # type: ignore[attr-defined]
+    apps.patch_namespaced_deployment_scale(
+        "web", "demo", {"spec": {"replicas": 4}}, field_manager="kube-controller-manager"
+    )
+    run = harness.run("apply")
+    entry = next(e for e in run.plan.entries if e.key.ref == WEB)
+    assert str(entry.cls) == "override" and "kube-controller-manager" in entry.reason
+    assert harness.live("apps/v1", "Deployment", "demo", "web")["spec"]["replicas"] == 4
+    # A change in git to another field is applied without taking replicas back from the HPA.
+    spec_repo.write("app.yaml", [deployment(image="nginx:1.28")])
+    spec_repo.commit("bump image")
+    run = harness.run("apply")
+    assert harness.classes(run)[WEB] == "update"
+    live = harness.live("apps/v1", "Deployment", "demo", "web")
+    assert live["spec"]["replicas"] == 4
+    assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
+
+
+def test_drift_revert_restores_git(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl("scale", "-n", "demo", "deployment/web", "--replicas=9")
+    run = harness.run("apply")  # report mode: nothing written
+    assert harness.live("apps/v1", "Deployment", "demo", "web")["spec"]["replicas"] == 9
+    run = harness.run("apply", drift_mode="revert")
+    assert harness.classes(run)[WEB] == "drift"
+    assert harness.live("apps/v1", "Deployment", "demo", "web")["spec"]["replicas"] == 2
+    assert harness.classes(harness.run())[WEB] == "unchanged"
+
+
+def test_override_paths_annotation(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl(
+        "annotate", "-n", "demo", "configmap/settings", "reconciler.dev/override-paths=/data/a"
+    )
+    harness.kubectl(
+        "patch",
+        "-n",
+        "demo",
+        "configmap/settings",
+        "--type",
+        "merge",
+        "-p",
+        '{"data":{"a":"operator"}}',
+    )
+    run = harness.run("apply")
+    assert harness.classes(run)["ConfigMap/demo/settings"] == "override"
+    assert harness.live("v1", "ConfigMap", "demo", "settings")["data"]["a"] == "operator"
+
+
+def test_admin_overrides_yaml_is_preserved(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl(
+        "patch",
+        "-n",
+        "ai-ops",
+        "configmap/reconciler-toolsets",
+        "--type",
+        "merge",
+        "-p",
+        '{"data":{"overrides.yaml":"prom-query:\\n  enabled: false\\n"}}',
+    )
+    spec_repo.write("tools.yaml", TOOL.replace("Instant PromQL query", "PromQL instant query"))
+    spec_repo.commit("reword tool")
+    run = harness.run("apply")
+    assert harness.classes(run)["ConfigMap/ai-ops/reconciler-toolsets"] == "update"
+    data = harness.live("v1", "ConfigMap", "ai-ops", "reconciler-toolsets")["data"]
+    assert "PromQL instant query" in data["toolsets.yaml"]
+    assert data["overrides.yaml"] == "prom-query:\n  enabled: false\n"
+    run = harness.run()
+    entry = next(e for e in run.plan.entries if e.key.name == "reconciler-toolsets")
+    assert str(entry.cls) == "override" and "overrides.yaml" in entry.reason
+
+
+def test_foreign_argo_object_is_left_alone(harness: Harness, spec_repo: SpecRepo) -> None:
+    harness.kubectl("create", "namespace", "demo")
+    harness.kubectl("create", "configmap", "-n", "demo", "settings", "--from-literal=a=argo")
+    harness.kubectl(
+        "annotate",
+        "-n",
+        "demo",
+        "configmap/settings",
+        "argocd.argoproj.io/tracking-id=app:/ConfigMap:demo/settings",
+    )
+    seed(spec_repo)
+    run = harness.run("apply")
+    assert harness.classes(run)["ConfigMap/demo/settings"] == "foreign"
+    assert harness.live("v1", "ConfigMap", "demo", "settings")["data"] == {"a": "argo"}
+
+
+def test_held_spec_survives_prune_and_others_reconcile(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    spec_repo.write("config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings\n")
+    spec_repo.write("app.yaml", [deployment(replicas=3)])
+    spec_repo.commit("break one file, change another")
+    run = harness.run("apply")
+    classes = harness.classes(run)
+    assert classes["ConfigMap/demo/settings"] == "held"
+    assert classes[WEB] == "update"
+    assert run.errors and run.errors[0].file == "config.yaml" and run.errors[0].line is not None
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is not None
+    assert harness.live("apps/v1", "Deployment", "demo", "web")["spec"]["replicas"] == 3
+
+
+def test_prune_and_empty_repo_guard(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    spec_repo.remove("config.yaml")
+    spec_repo.commit("drop settings")
+    run = harness.run("apply")
+    assert harness.classes(run)["ConfigMap/demo/settings"] == "prune"
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is None
+    for rel in ("app.yaml", "tools.yaml"):
+        spec_repo.remove(rel)
+    spec_repo.write("README.md", "nothing here\n")
+    spec_repo.commit("empty")
+    run = harness.run("apply")
+    assert set(harness.classes(run).values()) == {"held"}
+    assert harness.live("apps/v1", "Deployment", "demo", "web") is not None
+
+
+def test_deny_policy_stops_the_object(harness: Harness, spec_repo: SpecRepo) -> None:
+    spec_repo.write("app.yaml", [deployment(replicas=50)])
+    spec_repo.write(
+        "policy.yaml",
+        """\
+apiVersion: reconciler.dev/v1alpha1
+kind: Policy
+metadata: {name: scaling-constraints}
+spec:
+  match: {kinds: [Deployment]}
+  enforcement: deny
+  rule:
+    properties:
+      spec: {properties: {replicas: {maximum: 20}}}
+  message: Deployments may not exceed 20 replicas
+""",
+    )
+    spec_repo.commit("too big")
+    run = harness.run("apply")
+    assert harness.classes(run)[WEB] == "denied"
+    assert harness.live("apps/v1", "Deployment", "demo", "web") is None
+
+
+def test_one_bad_object_fails_alone(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    bad = deployment()
+    bad["metadata"]["name"] = "bad"
+    bad["spec"]["template"]["spec"]["containers"][0]["imagee"] = "typo"
+    spec_repo.write("bad.yaml", [bad])
+    spec_repo.commit("typo")
+    run = harness.run("apply")
+    outcomes = {r.entry.key.ref: r for r in run.results or []}
+    assert str(outcomes["Deployment/demo/bad"].outcome) == "failed"
+    assert "imagee" in outcomes["Deployment/demo/bad"].message
+    assert str(outcomes[WEB].outcome) == "created"
+    # The failed object is not in the inventory and is retried next time.
+    assert harness.classes(harness.run())["Deployment/demo/bad"] == "create"
