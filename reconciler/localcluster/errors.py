@@ -13,11 +13,33 @@ class LocalClusterError(Exception):
 class ConflictCause:
     """One field that a server-side apply would take from another manager.
 
-    `field` is the path as the API server prints it in a conflict, e.g. `.spec.replicas`.
+    `field` is the path as the API server prints it in a conflict, e.g. `.spec.replicas`. The
+    optional fields describe the other manager's entry, for `message`.
     """
 
     manager: str
     field: str
+    operation: str | None = None
+    subresource: str | None = None
+    api_version: str | None = None
+    time: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The manager as kube-apiserver's `printManager` shows it."""
+        out = f'"{self.manager}"'
+        if self.subresource:
+            out += f' with subresource "{self.subresource}"'
+        if self.operation == "Update":
+            out += f" using {self.api_version or ''}"
+            if self.time:
+                out += f" at {self.time}"
+        return out
+
+    @property
+    def message(self) -> str:
+        """The `StatusCause.message` of this conflict, e.g. `conflict with "kubectl"`."""
+        return f"conflict with {self.who}"
 
 
 @dataclass
@@ -27,9 +49,18 @@ class ApplyConflict(LocalClusterError):
     conflicts: list[ConflictCause] = field(default_factory=list)
 
     def __str__(self) -> str:
-        lines = [f'conflict with "{c.manager}": {c.field}' for c in self.conflicts]
-        n = len(self.conflicts)
-        return f"Apply failed with {n} conflict{'s' if n != 1 else ''}: " + "; ".join(lines)
+        """kube-apiserver's `getConflictMessage` (staging/.../fieldmanager/internal/conflict.go)."""
+        if len(self.conflicts) == 1:
+            only = self.conflicts[0]
+            return f"Apply failed with 1 conflict: {only.message}: {only.field}"
+        by_who: dict[str, list[str]] = {}
+        for c in self.conflicts:
+            by_who.setdefault(c.who, []).append(c.field)
+        lines = []
+        for who in sorted(by_who):
+            lines.append(f"conflicts with {who}:")
+            lines.extend(f"- {f}" for f in by_who[who])
+        return f"Apply failed with {len(self.conflicts)} conflicts: " + "\n".join(lines)
 
 
 class PatchError(LocalClusterError):
@@ -51,6 +82,8 @@ class FieldError:
     detail: str
 
     def __str__(self) -> str:
-        return f'unknown field "{self.path.lstrip(".")}"' if self.detail == "unknown" else (
-            f"{self.path}: {self.detail}"
+        return (
+            f'unknown field "{self.path.lstrip(".")}"'
+            if self.detail == "unknown"
+            else (f"{self.path}: {self.detail}")
         )

@@ -71,7 +71,9 @@ class DirectoryTree:
         for entry in children:
             rel = f"{prefix}{entry.name}"
             if entry.is_dir(follow_symlinks=False):
-                if not (prefix == "" and entry.name == ".git"):
+                # Hidden directories (.git, .venv, caches) are never specs: the loader skips
+                # hidden paths, so reading them would only cost time (35k files in a .venv).
+                if not entry.name.startswith("."):
                     yield from self._walk(Path(entry.path), rel + "/")
             elif not (prefix == "" and entry.name == ".git"):  # a worktree's `.git` file
                 yield rel, entry
