@@ -69,7 +69,7 @@ def _passive(entry: PlanEntry) -> ObjectResult:
         return ObjectResult(entry, Outcome.SKIPPED, f"drift mode {entry.drift_mode}: not reverted")
     if entry.cls is PlanClass.PRUNE:
         return ObjectResult(entry, Outcome.SKIPPED, "prune disabled")
-    return ObjectResult(entry, Outcome.SKIPPED, entry.reason)
+    return ObjectResult(entry, Outcome.SKIPPED)
 
 
 def _write(entry: PlanEntry, cluster: Cluster) -> ObjectResult:

@@ -114,7 +114,7 @@ def classify_desired(desired: DesiredObject, inputs: PlanInputs) -> PlanEntry:
     recorded = inputs.inventory.entries.get(key)
     base = PlanEntry(key, desired.api_version, PlanClass.UNCHANGED, "", desired=desired, live=live)
     failed = sorted(set(recorded.origins if recorded else ()) & inputs.failed_files)
-    if failed:
+    if failed and not desired.derived:
         reason = f"held: spec file {', '.join(failed)} failed to load; kept as last applied"
         return replace(base, cls=PlanClass.HELD, reason=reason)
     if live is not None:

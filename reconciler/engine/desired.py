@@ -23,8 +23,12 @@ def digest(body: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class DesiredObject:
+    """`derived` objects (a namespace created because objects render into it) do not depend on
+    the content of any one file, so a failing file never holds them."""
+
     body: dict[str, Any]
     origins: tuple[str, ...]
+    derived: bool = False
     key: ObjectKey = field(init=False)
     digest: str = field(init=False)
 

@@ -93,10 +93,24 @@ def full_diff(a: Any, b: Any, pointer: str = "") -> list[Difference]:
     return []
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (ConfigMap payloads) as `|` blocks, so a diff shows changed lines."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not any(c in value for c in "\t\r") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
 def to_yaml(obj: dict[str, Any] | None) -> str:
     if obj is None:
         return ""
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(
+        obj, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
 
 
 def unified(live: dict[str, Any] | None, desired: dict[str, Any] | None, ref: str) -> str:

@@ -149,7 +149,7 @@ def _scoped(
 
 def _namespace(name: str, origins: Iterable[str]) -> DesiredObject:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-    return DesiredObject(body, tuple(sorted(set(origins))))
+    return DesiredObject(body, tuple(sorted(set(origins))), derived=True)
 
 
 def render(
@@ -184,7 +184,9 @@ def render(
             needed.setdefault(d.key.namespace, []).extend(d.origins)
     rendered.extend(_namespace(ns, origins) for ns, origins in needed.items())
     owned = [
-        DesiredObject(with_ownership(d.body, source=source, origin=d.origins[0]), d.origins)
+        DesiredObject(
+            with_ownership(d.body, source=source, origin=d.origins[0]), d.origins, d.derived
+        )
         for d in rendered
     ]
     return sorted(owned, key=lambda d: d.key)
