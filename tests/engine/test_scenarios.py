@@ -257,3 +257,48 @@ def test_one_bad_object_fails_alone(harness: Harness, spec_repo: SpecRepo) -> No
     assert str(outcomes[WEB].outcome) == "created"
     # The failed object is not in the inventory and is retried next time.
     assert harness.classes(harness.run())["Deployment/demo/bad"] == "create"
+
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "scaledobjects.keda.sh"},
+    "spec": {
+        "group": "keda.sh",
+        "names": {"kind": "ScaledObject", "plural": "scaledobjects", "singular": "scaledobject"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1alpha1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+def test_crd_and_its_custom_resource_in_one_apply(harness: Harness, spec_repo: SpecRepo) -> None:
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "web"},  # no namespace: the repo namespace is given
+        "spec": {"scaleTargetRef": {"name": "web"}, "maxReplicaCount": 5},
+    }
+    spec_repo.write("keda.yaml", [scaled, CRD])
+    spec_repo.commit("keda")
+    run = harness.run("apply")
+    outcomes = {r.entry.key.ref: str(r.outcome) for r in run.results or []}
+    assert outcomes["CustomResourceDefinition/scaledobjects.keda.sh"] == "created"
+    assert outcomes["ScaledObject/ai-ops/web"] == "created", run.results
+    live = harness.live("keda.sh/v1alpha1", "ScaledObject", "ai-ops", "web")
+    assert live["spec"]["maxReplicaCount"] == 5
+    assert set(harness.classes(harness.run()).values()) == {"unchanged"}
