@@ -1,11 +1,58 @@
-"""`reconciler cluster serve`: the embedded cluster as a standalone server. STUB for the server helper."""
+"""`reconciler cluster serve`: the embedded cluster as a standalone server for kubectl.
+
+    reconciler cluster serve --dir .state/cluster --port 6443 --kubeconfig-out kubeconfig
+    kubectl --kubeconfig kubeconfig get namespaces
+
+The state lives in `--dir` and survives restarts; the kubeconfig (default `DIR/kubeconfig`)
+points at `http://HOST:PORT` without authentication. Runs until interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import threading
+from pathlib import Path
 from typing import Any
+
+from reconciler.localcluster.server import start_local_cluster
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("cluster", help="embedded cluster")
-    parser.set_defaults(func=lambda args: 2)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "cluster", help="the embedded Kubernetes-API-compatible cluster"
+    )
+    commands = parser.add_subparsers(dest="cluster_command", metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve a cluster state directory over HTTP")
+    serve.add_argument("--dir", required=True, type=Path, help="state directory (SQLite)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument(
+        "--kubeconfig-out", type=Path, default=None, help="kubeconfig path (default DIR/kubeconfig)"
+    )
+    serve.set_defaults(func=serve_command)
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    try:
+        cluster = start_local_cluster(
+            args.dir, host=args.host, port=args.port, kubeconfig_path=args.kubeconfig_out
+        )
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    print(f"serving {args.dir} at {cluster.url}", flush=True)
+    print(f"kubeconfig: {cluster.kubeconfig_path}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
+    return 0
