@@ -191,6 +191,10 @@ def update(
         )
     new["metadata"]["resourceVersion"] = meta.get("resourceVersion")
     _check_size(new)
+    if _no_op(old, new):
+        # kube-apiserver ignores managedFields timestamp-only changes and skips the write of an
+        # unchanged object: same resourceVersion, no watch event.
+        return old, warnings
     if opts.dry_run:
         return new, warnings
     key = state.key(rt, namespace, name)
@@ -208,6 +212,19 @@ def update(
     if rt.group == CRD_GROUP:
         state.crd_added(stored)
     return stored, warnings
+
+
+def _without_times(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(obj.get("metadata") or {})
+    meta["managedFields"] = [
+        {k: v for k, v in entry.items() if k != "time"} for entry in meta.get("managedFields") or []
+    ]
+    return {**obj, "metadata": meta}
+
+
+def _no_op(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when `new` differs from `old` in nothing but managedFields timestamps."""
+    return _without_times(old) == _without_times(new)
 
 
 def _kind_specific_update(

@@ -97,11 +97,6 @@ def test_apply_creates_then_updates(local: KubeCluster, ns: str) -> None:
     assert managers == {MANAGER}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reconciler.localcluster bumps resourceVersion on an identical apply (kube-apiserver "
-    "does not); drop this mark when it is fixed",
-)
 def test_reapplying_the_same_object_writes_nothing(local: KubeCluster, ns: str) -> None:
     created = local.apply(configmap(ns, "same", {"a": "1"}), field_manager=MANAGER)
     again = local.apply(configmap(ns, "same", {"a": "1"}), field_manager=MANAGER)
