@@ -159,14 +159,26 @@ class Tour:
     def explore(self) -> None:
         self.step("Explore further")
         uri, state, kubeconfig = self.bare.as_uri(), self.state, self.workdir / "kubeconfig"
+        bin_dir = Path(sys.executable).parent
+        rec = _command(bin_dir, "reconciler")
+        kubectl = _command(bin_dir, "kubectl")
         for line in (
-            f"reconciler plan  --source {SOURCE} --repo {uri} --cluster local:{state}",
-            f"reconciler drift --source {SOURCE} --repo {uri} --cluster local:{state}",
-            f"reconciler cluster serve --dir {state} --kubeconfig-out {kubeconfig}",
-            f"kubectl --kubeconfig {kubeconfig} get deploy -A --show-managed-fields -o yaml",
+            f"{rec} plan  --source {SOURCE} --repo {uri} --cluster local:{state}",
+            f"{rec} drift --source {SOURCE} --repo {uri} --cluster local:{state}",
+            f"{rec} cluster serve --dir {state} --kubeconfig-out {kubeconfig}",
+            f"{kubectl} --kubeconfig {kubeconfig} get deploy -A --show-managed-fields -o yaml",
             f"git clone {self.bare}; edit, commit and push; then plan again",
         ):
             self.say("   " + line)
+
+
+def _command(bin_dir: Path, name: str) -> str:
+    """How to call a command: by name when it is on PATH, else by its path in this venv."""
+    found = shutil.which(name)
+    local = bin_dir / name
+    if found and Path(found).resolve() == local.resolve():
+        return name
+    return str(local) if local.exists() else name
 
 
 def requests_at_server(local: LocalCluster) -> dict[str, Any]:

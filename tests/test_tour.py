@@ -27,7 +27,7 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     assert "kube-controller-manager" in facts.override_reason
     assert facts.classes["commit"]["ConfigMap/ai-ops/reconciler-toolsets"] == "update"
     assert facts.held == ["ConfigMap/ai-ops/remediation-restart-on-oom"]
-    assert "reconciler plan  --source example" in story
+    assert "reconciler plan  --source example" in story  # a path or a bare name
 
     with (
         start_local_cluster(tmp_path / "cluster") as local,
