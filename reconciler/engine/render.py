@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from reconciler.engine.desired import DesiredObject
-from reconciler.engine.ownership import with_ownership
+from reconciler.engine.ownership import PRUNE_ANNOTATION, with_ownership
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.kinds import Mapping, Tool
 from reconciler.specs.registry import Spec
@@ -148,7 +148,13 @@ def _scoped(
 
 
 def _namespace(name: str, origins: Iterable[str]) -> DesiredObject:
-    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    """A namespace created because objects render into it. It is never pruned: deleting a
+    namespace deletes everything in it, including objects the reconciler never owned."""
+    body = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "annotations": {PRUNE_ANNOTATION: "disabled"}},
+    }
     return DesiredObject(body, tuple(sorted(set(origins))), derived=True)
 
 

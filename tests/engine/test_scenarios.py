@@ -302,3 +302,19 @@ def test_crd_and_its_custom_resource_in_one_apply(harness: Harness, spec_repo: S
     live = harness.live("keda.sh/v1alpha1", "ScaledObject", "ai-ops", "web")
     assert live["spec"]["maxReplicaCount"] == 5
     assert set(harness.classes(harness.run()).values()) == {"unchanged"}
+
+
+def test_derived_namespace_is_never_pruned(harness: Harness, spec_repo: SpecRepo) -> None:
+    spec_repo.write("config.yaml", [config_map("settings", {"a": "1"})])
+    spec_repo.write("keep.yaml", [config_map("other", {"b": "2"}, namespace="elsewhere")])
+    spec_repo.commit("two namespaces")
+    harness.run("apply")
+    harness.kubectl("create", "configmap", "-n", "demo", "not-ours", "--from-literal=x=1")
+    spec_repo.remove("config.yaml")
+    spec_repo.commit("nothing left in demo")
+    run = harness.run("apply")
+    namespace = next(e for e in run.plan.entries if e.key.ref == "Namespace/demo")
+    assert str(namespace.cls) == "prune" and namespace.prune_disabled
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is None
+    assert harness.live("v1", "Namespace", None, "demo") is not None
+    assert harness.live("v1", "ConfigMap", "demo", "not-ours") is not None
