@@ -21,6 +21,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from reconciler.localcluster.k8sschema import SchemaRegistry
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -81,3 +82,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster
         http.close()
         api.close()
         handle.stop()
+
+
+@pytest.fixture(scope="session")
+def reg() -> SchemaRegistry:
+    """The kind schemas, shared: loading them once is what the server does too."""
+    return SchemaRegistry()

@@ -12,11 +12,6 @@ from reconciler.localcluster.k8sschema import SchemaRegistry
 CONTAINER_KEY = 'k:{"name":"nginx"}'
 
 
-@pytest.fixture(scope="module")
-def reg() -> SchemaRegistry:
-    return SchemaRegistry()
-
-
 def deployment() -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from reconciler.localcluster.fieldvalidation import unknown_and_invalid_fields
 from reconciler.localcluster.k8sschema import SchemaRegistry
-
-
-@pytest.fixture(scope="module")
-def reg() -> SchemaRegistry:
-    return SchemaRegistry()
 
 
 def deployment() -> dict[str, Any]:

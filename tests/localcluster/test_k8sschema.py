@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from reconciler.localcluster.k8sschema import SchemaRegistry
 
 CRD: dict[str, Any] = {
@@ -59,11 +57,6 @@ CRD: dict[str, Any] = {
         ],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def reg() -> SchemaRegistry:
-    return SchemaRegistry()
 
 
 def path(reg: SchemaRegistry, root: dict[str, Any], *fields: str) -> dict[str, Any]:

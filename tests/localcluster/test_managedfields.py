@@ -16,11 +16,6 @@ T1, T2, T3 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z", "2024-05-01T12:00:0
 APP = 'k:{"name":"app"}'
 
 
-@pytest.fixture(scope="module")
-def reg() -> SchemaRegistry:
-    return SchemaRegistry()
-
-
 def manifest(replicas: int | None = 3, image: str = "nginx:1", **labels: str) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "selector": {"matchLabels": {"app": "web"}},

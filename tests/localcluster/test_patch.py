@@ -16,11 +16,6 @@ from reconciler.localcluster.patch import (
 )
 
 
-@pytest.fixture(scope="module")
-def reg() -> SchemaRegistry:
-    return SchemaRegistry()
-
-
 def deployment() -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
