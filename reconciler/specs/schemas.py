@@ -3,6 +3,9 @@
 The committed `schemas/*.json` are what editors use (yaml-language-server: put
 `# yaml-language-server: $schema=../schemas/tool.json` atop a spec file); a test fails when they
 are stale, so `reconciler schemas export schemas/` must be rerun after a model changes.
+
+They are written as JSON Schema draft-07, the newest draft yaml-language-server fully supports
+(it warns that 2020-12 is "not yet fully supported"): pydantic's `$defs` become `definitions`.
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ from pydantic import BaseModel
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.registry import SPEC_KINDS
 
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_BASE_ID = "https://reconciler.dev/schemas/"
 
 
 def _schema(model: type[BaseModel], file_name: str, title: str) -> dict[str, Any]:
-    body = model.model_json_schema(by_alias=True, mode="validation")
+    body = model.model_json_schema(
+        by_alias=True, mode="validation", ref_template="#/definitions/{model}"
+    )
+    if "$defs" in body:
+        body["definitions"] = body.pop("$defs")
     return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_BASE_ID + file_name, "title": title, **body}
 
 

@@ -1,4 +1,5 @@
-"""The committed JSON Schemas: fresh, valid 2020-12, and in agreement with the models."""
+"""The committed JSON Schemas: fresh, valid draft-07 (what yaml-language-server supports), and in
+agreement with the models."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 
 from reconciler.specs.dirtree import DirectoryTree
 from reconciler.specs.loader import load_tree
@@ -30,14 +31,15 @@ def test_committed_schemas_are_fresh() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(all_schemas()))
-def test_schema_files_are_valid_2020_12(name: str) -> None:
+def test_schema_files_are_valid_draft_07(name: str) -> None:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert "$defs" not in schema  # draft-07 keeps shared parts under `definitions`
+    Draft7Validator.check_schema(schema)
 
 
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
+def _validator(name: str) -> Draft7Validator:
+    return Draft7Validator(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
 
 
 def test_every_example_spec_validates_against_its_schema() -> None:
