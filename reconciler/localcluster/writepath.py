@@ -34,6 +34,7 @@ from reconciler.localcluster.status import (
     already_exists,
     bad_request,
     conflict,
+    invalid,
     namespace_not_found,
     not_found,
     too_large_object,
@@ -92,6 +93,35 @@ def fold_string_data(secret: dict[str, Any]) -> None:
             data[key] = base64.b64encode(str(value).encode()).decode()
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # pkg/apis/core/validation: ConfigMap and Secret payloads
+
+
+def _payload_bytes(data: dict[str, Any], *, encoded: bool) -> int:
+    total = 0
+    for key, value in data.items():
+        raw = str(value)
+        size = len(raw.encode()) if not encoded else (len(raw) * 3) // 4 - raw.count("=")
+        total += len(str(key)) + size
+    return total
+
+
+def check_payload_size(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """ConfigMaps and Secrets hold at most 1 MiB of keys and values (422, before etcd's limit)."""
+    if rt.group or rt.kind not in ("ConfigMap", "Secret"):
+        return
+    name = str((obj.get("metadata") or {}).get("name", ""))
+    if rt.kind == "ConfigMap":
+        size = _payload_bytes(obj.get("data") or {}, encoded=False)
+        size += _payload_bytes(obj.get("binaryData") or {}, encoded=True)
+        field = "[]"
+    else:
+        size = _payload_bytes(obj.get("data") or {}, encoded=True)
+        field = "data"
+    if size > MAX_CONFIG_BYTES:
+        message = f"Too long: must have at most {MAX_CONFIG_BYTES} bytes"
+        raise invalid(rt, name, [("FieldValueTooLong", field, message)])
+
+
 def _kind_specific(
     state: ClusterState, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
 ) -> None:
@@ -99,6 +129,7 @@ def _kind_specific(
         allocate_cluster_ip(obj, old, state.used_cluster_ips())
     if rt.kind == "Secret" and not rt.group:
         fold_string_data(obj)
+    check_payload_size(rt, obj)
     if rt.group == CRD_GROUP and rt.kind == "CustomResourceDefinition":
         spec = obj.get("spec") or {}
         storage = [v["name"] for v in spec.get("versions") or [] if v.get("storage")]
@@ -234,6 +265,7 @@ def _kind_specific_update(
         allocate_cluster_ip(new, old, state.used_cluster_ips())
     if rt.kind == "Secret" and not rt.group:
         fold_string_data(new)
+    check_payload_size(rt, new)
     if rt.group == CRD_GROUP and "status" not in new:
         new["status"] = old.get("status")
 

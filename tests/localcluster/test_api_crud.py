@@ -165,11 +165,46 @@ def test_size_limits(cluster: RunningCluster) -> None:
     too_big_request = cluster.http.post(path, json=huge)
     assert too_big_request.status_code == 413
     assert too_big_request.json()["message"] == "Request entity too large: limit is 3145728"
-    big = {"metadata": {"name": "big"}, "data": {"a": "x" * (2 * 1024 * 1024)}}
-    too_big_object = cluster.http.post(path, json=big)
+    # A ConfigMap's keys and values are limited to 1 MiB by validation, before etcd's limit.
+    big = {"metadata": {"name": "big"}, "data": {"a": "x" * (1024 * 1024)}}
+    too_big_config = cluster.http.post(path, json=big)
+    assert too_big_config.status_code == 422
+    body = too_big_config.json()
+    assert (
+        body["message"]
+        == 'ConfigMap "big" is invalid: []: Too long: must have at most 1048576 bytes'
+    )
+    assert body["details"]["causes"][0]["reason"] == "FieldValueTooLong"
+    fits = {"metadata": {"name": "fits"}, "data": {"a": "x" * (1024 * 1024 - 1)}}
+    assert cluster.http.post(path, json=fits).status_code == 201
+    secret = {"metadata": {"name": "big"}, "stringData": {"a": "x" * (1024 * 1024)}}
+    too_big_secret = cluster.http.post(f"/api/v1/namespaces/{ns}/secrets", json=secret)
+    assert too_big_secret.status_code == 422
+    assert too_big_secret.json()["message"].endswith(
+        "data: Too long: must have at most 1048576 bytes"
+    )
+    # Any other object over etcd's 1.5 MiB request limit.
+    labels = {"app": "big"}
+    container = {
+        "name": "c",
+        "image": "i",
+        "env": [{"name": "E", "value": "x" * (2 * 1024 * 1024)}],
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "big"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
+    too_big_object = cluster.http.post(
+        f"/apis/apps/v1/namespaces/{ns}/deployments", json=deployment
+    )
     assert too_big_object.status_code == 413
     assert too_big_object.json()["message"] == "etcdserver: request is too large"
-    assert cluster.http.get(f"{path}/big").status_code == 404
+    assert cluster.http.get(f"/apis/apps/v1/namespaces/{ns}/deployments/big").status_code == 404
 
 
 def test_dry_run_stores_nothing(cluster: RunningCluster) -> None:
