@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from reconciler.engine.pointers import MISSING, join
+from reconciler.engine.redact import redact
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,11 @@ def to_yaml(obj: dict[str, Any] | None) -> str:
 
 
 def unified(live: dict[str, Any] | None, desired: dict[str, Any] | None, ref: str) -> str:
-    """A unified diff of the YAML of two objects, `live` first (`---`), `desired` second."""
+    """A unified diff of the YAML of two objects, `live` first (`---`), `desired` second.
+    Secret values are redacted on both sides (see `redact`)."""
     lines = difflib.unified_diff(
-        to_yaml(live).splitlines(keepends=True),
-        to_yaml(desired).splitlines(keepends=True),
+        to_yaml(redact(live)).splitlines(keepends=True),
+        to_yaml(redact(desired)).splitlines(keepends=True),
         fromfile=f"live/{ref}",
         tofile=f"desired/{ref}",
     )

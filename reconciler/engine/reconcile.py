@@ -10,7 +10,7 @@ rejects fails alone; a repo whose `reconciler.yaml` is invalid applies and prune
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.clients.cluster_api import Cluster, ClusterError, UnknownKindError
@@ -44,6 +44,7 @@ class RunResult:
     errors: list[SpecError] = field(default_factory=list)
     results: list[ObjectResult] | None = None
     warnings: list[str] = field(default_factory=list)
+    inventory: Inventory | None = None  # as read when planning; apply builds the next one on it
 
     @property
     def failed(self) -> bool:
@@ -125,24 +126,19 @@ class Engine:
         )
         inputs = self._confirm_by_dry_run(inputs, errors)
         errors.sort(key=SpecError.sort_key)
-        return RunResult(self.source, commit, build_plan(inputs), errors, None, warnings)
+        plan = build_plan(inputs)
+        return RunResult(self.source, commit, plan, errors, None, warnings, inventory)
 
     def apply(self, tree: SourceTree, commit: str | None = None) -> RunResult:
         run = self.plan(tree, commit)
         run.results = apply_plan(run.plan.entries, self.cluster)
-        previous = self._inventory_or_empty()
+        previous = run.inventory or Inventory(self.source)
         current = next_inventory(previous, run.results, commit)
         if changed(previous, current):
             self._write_inventory(current, run)
         return run
 
     # -- reading -------------------------------------------------------------------------
-
-    def _inventory_or_empty(self) -> Inventory:
-        try:
-            return self._load_inventory()
-        except (InventoryError, ClusterError):
-            return Inventory(self.source)
 
     def _load_inventory(self) -> Inventory:
         body = self.cluster.get(
@@ -224,9 +220,7 @@ class Engine:
                 )
             except ClusterError as exc:
                 errors.append(SpecError(d.origins[0], None, None, f"dry-run: {exc}"))
-        if not answers:
-            return inputs
-        return PlanInputs(**{**inputs.__dict__, "dry_run": answers})
+        return replace(inputs, dry_run=answers) if answers else inputs
 
     # -- writing ------------------------------------------------------------------------
 

@@ -35,6 +35,14 @@ def render_text(
         lines.append(
             f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}{outcome}{message}"
         )
+        for policy in entry.policies:
+            if not policy.passed:
+                detail = f" ({policy.details[0]})" if policy.details else ""
+                lines.append(
+                    f"    policy {policy.enforcement}: {policy.policy}: {policy.message}{detail}"
+                )
+            if policy.requires_approval:
+                lines.append(f"    policy {policy.policy}: changes here require approval")
         if entry.diff and entry.cls in SHOW_DIFF:
             lines.extend("    " + line for line in entry.diff.rstrip("\n").splitlines())
     for error in run.errors:

@@ -318,3 +318,70 @@ def test_derived_namespace_is_never_pruned(harness: Harness, spec_repo: SpecRepo
     assert harness.live("v1", "ConfigMap", "demo", "settings") is None
     assert harness.live("v1", "Namespace", None, "demo") is not None
     assert harness.live("v1", "ConfigMap", "demo", "not-ours") is not None
+
+
+def test_secret_values_never_appear_in_plans(harness: Harness, spec_repo: SpecRepo) -> None:
+    import json
+
+    def secret(password: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "demo"},
+            "stringData": {"password": password, "user": "app"},
+        }
+
+    spec_repo.write("secret.yaml", [secret("hunter2-old")])
+    spec_repo.commit("secret")
+    created = harness.run("apply")
+    spec_repo.write("secret.yaml", [secret("hunter2-new")])
+    spec_repo.commit("rotate")
+    updated = harness.run("apply")
+    entry = next(e for e in updated.plan.entries if e.key.kind == "Secret")
+    assert str(entry.cls) == "update" and "/data/password" in entry.reason
+    for run in (created, updated):
+        text = json.dumps(run.to_dict())
+        assert "hunter2" not in text
+        assert "aHVudGVyMi" not in text  # nor their base64 form
+    assert "-  password: <redacted" in entry.diff and "+  password: <redacted" in entry.diff
+    changed = [
+        line
+        for line in entry.diff.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert any("password:" in line for line in changed)
+    assert not any("user:" in line for line in changed)  # unchanged value, same fingerprint
+
+
+def test_warn_policy_is_reported_and_the_object_proceeds(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    from reconciler.engine.report import render_text
+
+    spec_repo.write("app.yaml", [deployment(replicas=1)])
+    spec_repo.write(
+        "policy.yaml",
+        """\
+apiVersion: reconciler.dev/v1alpha1
+kind: Policy
+metadata: {name: production-update-approval}
+spec:
+  match: {kinds: [Deployment], namespaces: ["de*"]}
+  enforcement: warn
+  requiresApproval: true
+  rule:
+    properties:
+      spec: {properties: {replicas: {minimum: 2}}}
+  message: Production workloads run at least 2 replicas
+""",
+    )
+    spec_repo.commit("one replica")
+    run = harness.run("apply")
+    assert harness.classes(run)[WEB] == "create"
+    assert harness.live("apps/v1", "Deployment", "demo", "web") is not None
+    text = render_text(run)
+    assert "policy warn: production-update-approval: Production workloads run at least 2" in text
+    assert "/spec/replicas: 1 is less than the minimum of 2" in text
+    assert "changes here require approval" in text
+    web = next(o for o in run.to_dict()["objects"] if o["kind"] == "Deployment")
+    assert web["policies"][0]["passed"] is False and web["policies"][0]["requiresApproval"] is True
