@@ -133,10 +133,13 @@ def classify_desired(desired: DesiredObject, inputs: PlanInputs) -> PlanEntry:
         return replace(base, cls=PlanClass.DENIED, reason=reason, policies=results)
     if live is None:
         diff = unified(None, body, key.ref)
+        deleted = recorded is not None and recorded.digest == desired.digest
         return replace(
             base,
             cls=PlanClass.CREATE,
-            reason="not in the cluster",
+            reason="deleted from the cluster since the last apply"
+            if deleted
+            else "not in the cluster",
             diff=diff,
             apply_body=body,
             policies=results,

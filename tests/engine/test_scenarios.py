@@ -385,3 +385,16 @@ spec:
     assert "changes here require approval" in text
     web = next(o for o in run.to_dict()["objects"] if o["kind"] == "Deployment")
     assert web["policies"][0]["passed"] is False and web["policies"][0]["requiresApproval"] is True
+
+
+def test_object_deleted_by_hand_is_recreated(harness: Harness, spec_repo: SpecRepo) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl("delete", "-n", "demo", "configmap/settings")
+    run = harness.run("apply")
+    entry = next(e for e in run.plan.entries if e.key.ref == "ConfigMap/demo/settings")
+    assert (
+        str(entry.cls) == "create"
+        and entry.reason == "deleted from the cluster since the last apply"
+    )
+    assert harness.live("v1", "ConfigMap", "demo", "settings")["data"] == {"a": "1"}
