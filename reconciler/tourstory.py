@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from reconciler.tour import Tour
 
 WEB = "Deployment/demo/web"
+WORKER = "Deployment/demo/worker"
 BROKEN_FILE = "specs/remediations/restart-on-oom.yaml"
 
 
-def _replicas(cluster: Cluster) -> int:
-    live = cluster.get("apps/v1", "Deployment", "demo", "web") or {}
+def _replicas(cluster: Cluster, name: str) -> int:
+    live = cluster.get("apps/v1", "Deployment", "demo", name) or {}
     return int((live.get("spec") or {}).get("replicas", -1))
 
 
@@ -56,38 +57,32 @@ def tell(
         f"   {unchanged} unchanged; write requests seen by the API server: {facts.noop_writes}"
     )
 
-    tour.step("5. A person scales the deployment by hand")
-    tour.kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
-    facts.replicas_after_person = _replicas(cluster)
-    run = tour.engine_run(cluster, source, "plan")
-    tour.record("person", run)
-    drift = next(e for e in run.plan.entries if e.key.ref == WEB)
-    facts.drift_reason = drift.reason
-    tour.show(run, classes={PlanClass.DRIFT})
-    tour.say("   That is drift: git did not change, a person's edit did (drift mode `report`).")
-
-    tour.step("6. Revert the drift: `reconciler apply --drift-mode revert`")
-    tour.engine_run(cluster, source, "apply", drift="revert")
-    facts.replicas_after_revert = _replicas(cluster)
-    tour.say(f"   demo/web is back to {facts.replicas_after_revert} replicas, as git says.")
-
-    tour.step("7. The HPA scales the deployment")
+    tour.step("5. Two hands change replicas: a person, and the HPA")
+    tour.kubectl(local, "scale", "-n", "demo", "deployment/worker", "--replicas=5")
+    facts.replicas_after_person = _replicas(cluster, "worker")
     apps = client.AppsV1Api(cluster.api_client)  # type: ignore[attr-defined]
     apps.patch_namespaced_deployment_scale(
         "web", "demo", {"spec": {"replicas": 4}}, field_manager="kube-controller-manager"
     )
-    tour.say(
-        "   (simulated: the HPA controller writes /scale as field manager kube-controller-manager)"
-    )
-    run = tour.engine_run(cluster, source, "apply")
+    tour.say("   (the HPA is simulated: its controller writes /scale of demo/web to 4 replicas")
+    tour.say("    as field manager kube-controller-manager)")
+
+    tour.step("6. One plan tells them apart")
+    run = tour.engine_run(cluster, source, "plan")
+    tour.record("person", run)
+    facts.drift_reason = next(e for e in run.plan.entries if e.key.ref == WORKER).reason
+    facts.override_reason = next(e for e in run.plan.entries if e.key.ref == WEB).reason
+    tour.show(run, classes={PlanClass.DRIFT, PlanClass.OVERRIDE})
+    tour.say("   worker: drift (git did not change, a person did). web: an override (the HPA owns")
+    tour.say("   replicas), preserved and never reported as drift.")
+
+    tour.step("7. Revert the drift: `reconciler apply --drift-mode revert`")
+    run = tour.engine_run(cluster, source, "apply", drift="revert")
     tour.record("hpa", run)
-    override = next(e for e in run.plan.entries if e.key.ref == WEB)
-    facts.override_reason = override.reason
-    facts.replicas_after_hpa = _replicas(cluster)
-    tour.show(run, classes={PlanClass.OVERRIDE})
-    tour.say(
-        f"   An override, not drift: apply left demo/web at {facts.replicas_after_hpa} replicas."
-    )
+    facts.replicas_after_revert = _replicas(cluster, "worker")
+    facts.replicas_after_hpa = _replicas(cluster, "web")
+    tour.say(f"   demo/worker is back to {facts.replicas_after_revert} replicas, as git says;")
+    tour.say(f"   demo/web stays at {facts.replicas_after_hpa}, where the HPA put it.")
 
     tour.step("8. A commit changes a tool")
     path = tour.work / "specs/tools/prometheus.yaml"

@@ -21,10 +21,12 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     assert facts.created == len(facts.classes["plan"]) >= 9
     assert facts.noop_writes == 0 and "write requests seen by the API server: 0" in story
     assert facts.replicas_after_person == 5 and "/spec/replicas" in facts.drift_reason
-    assert facts.classes["person"]["Deployment/demo/web"] == "drift"
-    assert facts.replicas_after_revert == 2
-    assert facts.classes["hpa"]["Deployment/demo/web"] == "override"
+    assert facts.classes["person"]["Deployment/demo/worker"] == "drift"
+    assert facts.classes["person"]["Deployment/demo/web"] == "override"
     assert "kube-controller-manager" in facts.override_reason
+    assert facts.replicas_after_revert == 2
+    assert facts.classes["hpa"]["Deployment/demo/worker"] == "drift"  # reverted by this apply
+    assert facts.classes["hpa"]["Deployment/demo/web"] == "override"
     assert facts.classes["commit"]["ConfigMap/ai-ops/reconciler-toolsets"] == "update"
     assert facts.held == ["ConfigMap/ai-ops/remediation-restart-on-oom"]
     assert "reconciler plan  --source example" in story  # a path or a bare name
@@ -35,6 +37,8 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     ):
         web = cluster.get("apps/v1", "Deployment", "demo", "web")
         assert web is not None and web["spec"]["replicas"] == facts.replicas_after_hpa == 4
+        worker = cluster.get("apps/v1", "Deployment", "demo", "worker")
+        assert worker is not None and worker["spec"]["replicas"] == 2
         tools = cluster.get("v1", "ConfigMap", "ai-ops", "reconciler-toolsets")
         assert tools is not None and "(v2)" in tools["data"]["toolsets.yaml"]
         assert cluster.get("v1", "ConfigMap", "ai-ops", "remediation-restart-on-oom") is not None

@@ -33,6 +33,7 @@ def test_the_example_repo_loads_cleanly() -> None:
     assert {m.key for m in result.manifests} == {
         DocumentKey("", "Namespace", None, "demo"),
         DocumentKey("apps", "Deployment", "demo", "web"),
+        DocumentKey("apps", "Deployment", "demo", "worker"),
         DocumentKey("autoscaling", "HorizontalPodAutoscaler", "demo", "web"),
     }
     assert all(
