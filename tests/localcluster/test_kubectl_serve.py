@@ -25,8 +25,15 @@ def _serve(state: Path, kubeconfig: Path) -> subprocess.Popen[str]:
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C, as a person would. The server bounds its own shutdown (about 10 s at most under
+    load), so 30 s here only guards against a hang; on one, kill it and say what it printed."""
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=10)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        raise AssertionError(f"cluster serve did not stop on SIGINT: {err}") from None
     assert process.returncode == 0, err
 
 
