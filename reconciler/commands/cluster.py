@@ -10,6 +10,7 @@ points at `http://HOST:PORT` without authentication. Runs until interrupted.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -47,12 +48,16 @@ def serve_command(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
+    stop = threading.Event()
+    # Explicit handlers: a process started in the background inherits SIGINT ignored, and
+    # Kubernetes stops containers with SIGTERM; both must end the server cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
     print(f"serving {args.dir} at {cluster.url}", flush=True)
     print(f"kubeconfig: {cluster.kubeconfig_path}", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.2):
+            pass
     finally:
         cluster.stop()
     return 0

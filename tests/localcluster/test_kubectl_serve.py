@@ -11,6 +11,10 @@ from pathlib import Path
 from tests.localcluster.conftest import KUBECTL
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _serve(state: Path, kubeconfig: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "cluster", "serve", "--dir", str(state),
@@ -18,22 +22,25 @@ def _serve(state: Path, kubeconfig: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As a background job of a non-interactive shell (CI) starts it: SIGINT ignored.
+        preexec_fn=_ignore_sigint,
     )  # fmt: skip
     assert process.stdout is not None
     assert process.stdout.readline().startswith(f"serving {state} at http://127.0.0.1:")
     return process
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def _stop(process: subprocess.Popen[str], signum: int = signal.SIGINT) -> None:
     """Ctrl-C, as a person would. The server bounds its own shutdown (about 10 s at most under
     load), so 30 s here only guards against a hang; on one, kill it and say what it printed."""
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     try:
         _, err = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         _, err = process.communicate()
-        raise AssertionError(f"cluster serve did not stop on SIGINT: {err}") from None
+        name = signal.Signals(signum).name
+        raise AssertionError(f"cluster serve did not stop on {name}: {err}") from None
     assert process.returncode == 0, err
 
 
@@ -57,4 +64,4 @@ def test_serve_keeps_state_across_restarts(tmp_path: Path) -> None:
         got = _kubectl(kubeconfig, tmp_path, "get", "namespace", "kept", "-o", "name")
         assert (got.returncode, got.stdout) == (0, "namespace/kept\n"), got.stderr
     finally:
-        _stop(server)
+        _stop(server, signal.SIGTERM)  # how Kubernetes stops a container
