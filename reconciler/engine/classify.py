@@ -202,6 +202,11 @@ def classify_leftover(
     if not inputs.desired and not inputs.config.prune.allow_empty:
         reason = "held: git renders nothing; refusing to prune everything (prune.allowEmpty)"
         return replace(base, cls=PlanClass.HELD, reason=reason)
+    results = tuple(evaluate(inputs.policies, key, live, "delete"))
+    denied = denial(results)
+    if denied is not None:
+        reason = f"denied by policy {denied.policy}: {denied.message}; not pruned"
+        return replace(base, cls=PlanClass.DENIED, reason=reason, policies=results)
     diff = unified(normalize(live), None, key.ref)
     if not inputs.config.prune.enabled or prune_disabled(live):
         reason = "gone from git; prune disabled, kept"

@@ -50,6 +50,10 @@ def matches(policy: Policy, key: ObjectKey, body: dict[str, Any], operation: str
     labels = (body.get("metadata") or {}).get("labels") or {}
     if any(labels.get(k) != v for k, v in match.labels.items()):
         return False
+    if operation == "delete":
+        # A rule describes objects as they should exist; only policies that name `delete`
+        # judge a deletion (e.g. "never prune in prod*").
+        return "delete" in match.operations
     return not (match.operations and operation not in match.operations)
 
 

@@ -111,6 +111,8 @@ class Engine:
             source=self.source,
             is_namespaced=scopes.namespaced,
         )
+        if loaded.config_failed:
+            desired = []  # nothing is applied or pruned: no need to ask the cluster about it
         inventory = self._read_inventory(errors, warnings)
         live = self._read_live(desired, inventory, errors, failed_files)
         inputs = PlanInputs(

@@ -179,3 +179,46 @@ def test_every_object_exactly_once() -> None:
     objs = [desired(cm(n, {})) for n in ("x", "y")]
     result = plan(objs, [], {objs[0].key: recorded(objs[0])})
     assert sorted(result) == ["x", "y"]
+
+
+def test_only_policies_naming_delete_can_stop_a_prune() -> None:
+    def policy(name: str, operations: list[str]) -> Policy:
+        return Policy.model_validate(
+            {
+                "apiVersion": "reconciler.dev/v1alpha1",
+                "kind": "Policy",
+                "metadata": {"name": name},
+                "spec": {
+                    "match": {"kinds": ["ConfigMap"], "operations": operations},
+                    "enforcement": "deny",
+                    "rule": {
+                        "not": {
+                            "properties": {"metadata": {"properties": {"name": {"const": "keep"}}}}
+                        }
+                    },
+                    "message": f"{name} says no",
+                },
+            }
+        )
+
+    keep, other = desired(cm("keep", {})), desired(cm("other", {}))
+    inventory = {keep.key: recorded(keep), other.key: recorded(other)}
+    live = [cm("keep", {}), cm("other", {})]
+    anything = plan([desired(cm("x", {}))], live, inventory, policies=[policy("broad", [])])
+    assert (
+        anything["keep"][0] is PlanClass.PRUNE
+    )  # a rule without operations does not judge deletes
+    guarded = plan(
+        [desired(cm("x", {}))], live, inventory, policies=[policy("no-prune", ["delete"])]
+    )
+    assert guarded["keep"] == (
+        PlanClass.DENIED,
+        "denied by policy no-prune: no-prune says no; not pruned",
+    )
+    assert guarded["other"][0] is PlanClass.PRUNE
+
+
+def test_invalid_repo_config_reads_nothing_it_would_apply() -> None:
+    gone = desired(cm("gone", {}))
+    result = plan([gone], [cm("gone", {})], {gone.key: recorded(gone)}, load_failed=True)
+    assert result == {"gone": (PlanClass.HELD, "held: the repo failed to load; nothing is pruned")}

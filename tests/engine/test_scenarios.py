@@ -398,3 +398,21 @@ def test_object_deleted_by_hand_is_recreated(harness: Harness, spec_repo: SpecRe
         and entry.reason == "deleted from the cluster since the last apply"
     )
     assert harness.live("v1", "ConfigMap", "demo", "settings")["data"] == {"a": "1"}
+
+
+def test_invalid_repo_config_applies_and_prunes_nothing(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    spec_repo.write(
+        "reconciler.yaml", "apiVersion: reconciler.dev/v1alpha1\nkind: RepoConfig\nnamespce: x\n"
+    )
+    spec_repo.remove("config.yaml")
+    spec_repo.commit("typo in the config, and a removal that must wait")
+    harness.reset_requests()
+    run = harness.run("apply")
+    assert set(harness.classes(run).values()) == {"held"}
+    assert run.errors[0].file == "reconciler.yaml" and run.errors[0].field == "namespce"
+    assert harness.requests()["writes"] == 0
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is not None
