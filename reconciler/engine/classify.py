@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.engine.desired import DesiredObject
 from reconciler.engine.diff import Difference, full_diff, subset_diff, unified
-from reconciler.engine.fieldpaths import managers
+from reconciler.engine.fieldpaths import managers, unset_in
 from reconciler.engine.inventory import InventoryEntry
 from reconciler.engine.keys import ObjectKey
 from reconciler.engine.normalize import normalize
@@ -47,16 +47,14 @@ class Comparison:
 
 
 def _removed_fields(desired: dict[str, Any], live: dict[str, Any]) -> list[Difference]:
-    """Fields the reconciler applied before that git no longer sets (apply will remove them)."""
+    """Fields the reconciler applied before that git no longer sets (apply will remove them).
+    `live` must be the raw object: its managedFields say what the reconciler owns."""
     out = []
     for entry in managers(live):
         if entry.manager != FIELD_MANAGER or entry.operation != "Apply":
             continue
-        for pointer in sorted(entry.pointers):
-            if pointer.startswith("/metadata/managedFields"):
-                continue
-            if get(desired, pointer) is MISSING and get(live, pointer) is not MISSING:
-                out.append(Difference(pointer, MISSING, get(live, pointer)))
+        for pointer in unset_in(entry.fields_v1, live, desired):
+            out.append(Difference(pointer, MISSING, get(live, pointer)))
     return out
 
 
@@ -69,7 +67,9 @@ def compare(desired: DesiredObject, live: dict[str, Any], inputs: PlanInputs) ->
         ignore_rules=tuple(config.ignore_differences),
     )
     want, have = normalize(desired.body), normalize(live)
-    differences = subset_diff(want, have) + _removed_fields(want, have)
+    # Ownership is read from the raw object: normalizing drops managedFields.
+    removed = [d for d in _removed_fields(want, live) if not _server_only(d.pointer)]
+    differences = subset_diff(want, have) + removed
     uncovered = [d for d in differences if covering(d.pointer, overrides) is None]
     covered = [(d, o) for d in differences if (o := covering(d.pointer, overrides)) is not None]
     dry = inputs.dry_run.get(desired.key)

@@ -25,9 +25,12 @@ class ManagerEntry:
     operation: str
     subresource: str
     pointers: frozenset[str]
+    fields_v1: dict[str, Any]
 
 
-def _item_index(items: list[Any], token: str) -> int | None:
+def _item_index(items: list[Any], token: str, *, lenient: bool = False) -> int | None:
+    """The index of the item a `k:`/`v:`/`i:` token names. `lenient` matches a `k:` item on the
+    key fields it sets (git often leaves out a defaulted key such as a port's `protocol`)."""
     kind, _, raw = token.partition(":")
     try:
         wanted = json.loads(raw)
@@ -35,7 +38,8 @@ def _item_index(items: list[Any], token: str) -> int | None:
         return None
     for i, item in enumerate(items):
         if kind == "k" and isinstance(item, dict) and isinstance(wanted, dict):
-            if all(item.get(k) == v for k, v in wanted.items()):
+            present = {k: v for k, v in wanted.items() if not lenient or k in item}
+            if present and all(item.get(k) == v for k, v in present.items()):
                 return i
         elif (kind == "v" and item == wanted) or (kind == "i" and wanted == i):
             return i
@@ -66,6 +70,41 @@ def owned_pointers(fields_v1: dict[str, Any], live: dict[str, Any]) -> frozenset
     return frozenset(out)
 
 
+def _unset(tree: dict[str, Any], live: Any, desired: Any, pointer: str, out: list[str]) -> None:
+    for token, sub in tree.items():
+        if token == ".":
+            continue
+        if token.startswith("f:"):
+            name = token[2:]
+            if not isinstance(live, dict) or name not in live:
+                continue
+            here = join(pointer, name)
+            if not isinstance(desired, dict) or name not in desired:
+                out.append(here)
+            else:
+                _unset(sub or {}, live[name], desired[name], here, out)
+        elif isinstance(live, list):
+            index = _item_index(live, token)
+            if index is None:
+                continue
+            here = join(pointer, index)
+            match = _item_index(desired, token, lenient=True) if isinstance(desired, list) else None
+            if match is None:
+                out.append(here)
+            else:
+                _unset(sub or {}, live[index], desired[match], here, out)
+
+
+def unset_in(fields_v1: dict[str, Any], live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    """Pointers (into `live`) of owned fields and list items that `desired` no longer sets.
+
+    Items are matched by their keys on both sides, not by position, so another manager's item
+    ahead of ours (a sidecar container) does not make ours look removed."""
+    out: list[str] = []
+    _unset(fields_v1, live, desired, "", out)
+    return out
+
+
 def managers(live: dict[str, Any]) -> list[ManagerEntry]:
     """Every managedFields entry of a live object, decoded to pointers."""
     entries = []
@@ -77,6 +116,7 @@ def managers(live: dict[str, Any]) -> list[ManagerEntry]:
                 operation=str(raw.get("operation", "")),
                 subresource=str(raw.get("subresource", "")),
                 pointers=owned_pointers(fields, live),
+                fields_v1=fields,
             )
         )
     return entries

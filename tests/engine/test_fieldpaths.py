@@ -87,3 +87,37 @@ def test_strip_removes_overridden_fields_only() -> None:
     )
     body = {"spec": {"replicas": 3, "template": {"metadata": {"annotations": {"a": "1"}}}}}
     assert strip(body, found) == {"spec": {"template": {"metadata": {}}}}
+
+
+def test_unset_in_matches_items_by_key_not_position() -> None:
+    from reconciler.engine.fieldpaths import unset_in
+
+    fields = {
+        "f:spec": {
+            "f:paused": {},
+            "f:containers": {
+                'k:{"name":"app"}': {
+                    ".": {},
+                    "f:image": {},
+                    "f:ports": {
+                        'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}
+                    },
+                },
+                'k:{"name":"old"}': {".": {}, "f:image": {}},
+            },
+        }
+    }
+    live = {
+        "spec": {
+            "paused": False,
+            "containers": [
+                {"name": "sidecar", "image": "s"},
+                {"name": "app", "image": "a", "ports": [{"containerPort": 80, "protocol": "TCP"}]},
+                {"name": "old", "image": "o"},
+            ],
+        }
+    }
+    desired = {
+        "spec": {"containers": [{"name": "app", "image": "b", "ports": [{"containerPort": 80}]}]}
+    }
+    assert unset_in(fields, live, desired) == ["/spec/paused", "/spec/containers/2"]

@@ -416,3 +416,43 @@ def test_invalid_repo_config_applies_and_prunes_nothing(
     assert run.errors[0].file == "reconciler.yaml" and run.errors[0].field == "namespce"
     assert harness.requests()["writes"] == 0
     assert harness.live("v1", "ConfigMap", "demo", "settings") is not None
+
+
+def test_a_field_removed_from_git_is_removed_from_the_cluster(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    labelled = config_map("settings", {"a": "1", "b": "2"})
+    labelled["metadata"]["labels"] = {"tier": "gold"}
+    spec_repo.write("config.yaml", [labelled])
+    spec_repo.commit("label and two keys")
+    harness.run("apply")
+    spec_repo.write("config.yaml", [config_map("settings", {"a": "1"})])
+    spec_repo.commit("drop the label and key b")
+    run = harness.run("apply")
+    entry = next(e for e in run.plan.entries if e.key.ref == "ConfigMap/demo/settings")
+    assert str(entry.cls) == "update", entry.reason
+    assert "/data/b" in entry.reason and "/metadata/labels/tier" in entry.reason
+    live = harness.live("v1", "ConfigMap", "demo", "settings")
+    assert live["data"] == {"a": "1"} and "tier" not in live["metadata"]["labels"]
+    assert set(harness.classes(harness.run()).values()) == {"unchanged"}
+
+
+def test_someone_elses_sidecar_does_not_make_our_container_look_removed(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    sidecar = {"name": "mesh-proxy", "image": "envoy:1"}
+    harness.cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "demo"},
+            "spec": {"template": {"spec": {"containers": [sidecar]}}},
+        },
+        field_manager="mesh-injector",
+    )
+    harness.reset_requests()
+    run = harness.run()
+    assert harness.classes(run)[WEB] == "unchanged"
+    assert harness.requests()["dryRun"] == {}  # settled without asking the server
