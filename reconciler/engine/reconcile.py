@@ -44,7 +44,9 @@ class RunResult:
     errors: list[SpecError] = field(default_factory=list)
     results: list[ObjectResult] | None = None
     warnings: list[str] = field(default_factory=list)
-    inventory: Inventory | None = None  # as read when planning; apply builds the next one on it
+    inventory: Inventory | None = (
+        None  # as read when planning (None: unreadable); apply builds on it
+    )
 
     @property
     def failed(self) -> bool:
@@ -113,7 +115,8 @@ class Engine:
         )
         if loaded.config_failed:
             desired = []  # nothing is applied or pruned: no need to ask the cluster about it
-        inventory = self._read_inventory(errors, warnings)
+        read = self._read_inventory(errors, warnings)
+        inventory = read or Inventory(self.source)  # unreadable: plan as if empty, prune nothing
         live = self._read_live(desired, inventory, errors, failed_files)
         inputs = PlanInputs(
             source=self.source,
@@ -129,14 +132,18 @@ class Engine:
         inputs = self._confirm_by_dry_run(inputs, errors)
         errors.sort(key=SpecError.sort_key)
         plan = build_plan(inputs)
-        return RunResult(self.source, commit, plan, errors, None, warnings, inventory)
+        return RunResult(self.source, commit, plan, errors, None, warnings, read)
 
     def apply(self, tree: SourceTree, commit: str | None = None) -> RunResult:
         run = self.plan(tree, commit)
         run.results = apply_plan(run.plan.entries, self.cluster)
-        previous = run.inventory or Inventory(self.source)
-        current = next_inventory(previous, run.results, commit)
-        if changed(previous, current):
+        if run.inventory is None:
+            # It could not be read: writing one built without its records would forget objects
+            # that must be pruned later. Keep it for a run that can read it.
+            run.warnings.append("inventory not updated: it could not be read this run")
+            return run
+        current = next_inventory(run.inventory, run.results, commit)
+        if changed(run.inventory, current):
             self._write_inventory(current, run)
         return run
 
@@ -148,14 +155,18 @@ class Engine:
         )
         return Inventory.from_config_map(self.source, body)
 
-    def _read_inventory(self, errors: list[SpecError], warnings: list[str]) -> Inventory:
+    def _read_inventory(self, errors: list[SpecError], warnings: list[str]) -> Inventory | None:
+        """The stored inventory; an empty one for a corrupt body (it gets rewritten, and nothing
+        is pruned meanwhile); None when the cluster could not be asked (it must not be
+        overwritten then)."""
         try:
             return self._load_inventory()
         except InventoryError as exc:
-            warnings.append(f"{exc}; nothing will be pruned until it is rewritten")
+            warnings.append(f"{exc}; it will be rewritten, and nothing is pruned until then")
+            return Inventory(self.source)
         except ClusterError as exc:
             errors.append(SpecError("<cluster>", None, None, f"reading the inventory: {exc}"))
-        return Inventory(self.source)
+            return None
 
     def _read_live(
         self,

@@ -456,3 +456,58 @@ def test_someone_elses_sidecar_does_not_make_our_container_look_removed(
     run = harness.run()
     assert harness.classes(run)[WEB] == "unchanged"
     assert harness.requests()["dryRun"] == {}  # settled without asking the server
+
+
+class InventoryUnreachable:
+    """The real cluster, except that reading the inventory fails as a 503 would."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> Any:
+        from reconciler.clients.cluster_api import TransientClusterError
+
+        if name.startswith("reconciler-inventory-"):
+            raise TransientClusterError(
+                f"ConfigMap/{namespace}/{name}", "service unavailable", status=503
+            )
+        return self.inner.get(api_version, kind, namespace, name)
+
+
+def test_unreadable_inventory_is_never_overwritten(harness: Harness, spec_repo: SpecRepo) -> None:
+    from reconciler.engine.reconcile import Engine
+
+    seed(spec_repo)
+    harness.run("apply")
+    spec_repo.remove("config.yaml")
+    spec_repo.commit("drop settings")
+    revision = harness.source.fetch()
+    engine = Engine(InventoryUnreachable(harness.cluster), source="demo")  # type: ignore[arg-type]
+    run = engine.apply(harness.source.tree(revision.commit), revision.commit)
+    assert "reading the inventory" in run.errors[0].message
+    assert "inventory not updated" in run.warnings[-1]
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is not None  # nothing pruned
+    # Once the inventory can be read again, the removal is pruned as it should be.
+    run = harness.run("apply")
+    assert harness.classes(run)["ConfigMap/demo/settings"] == "prune"
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is None
+
+
+def test_corrupt_inventory_prunes_nothing_and_is_rewritten(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    seed(spec_repo)
+    harness.run("apply")
+    harness.kubectl(
+        "patch", "-n", "reconciler-system", "configmap/reconciler-inventory-demo",
+        "--type", "merge", "-p", '{"data":{"inventory.json":"{not json"}}',
+    )  # fmt: skip
+    spec_repo.remove("config.yaml")
+    spec_repo.commit("drop settings")
+    run = harness.run("apply")
+    assert "unreadable" in run.warnings[0] and "nothing is pruned" in run.warnings[0]
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is not None
+    assert not harness.run().warnings  # rewritten, readable again
