@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from reconciler.engine.pointers import MISSING, join
-from reconciler.engine.redact import redact
+from reconciler.engine.redact import redact_pair
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,10 @@ def to_yaml(obj: dict[str, Any] | None) -> str:
 def unified(live: dict[str, Any] | None, desired: dict[str, Any] | None, ref: str) -> str:
     """A unified diff of the YAML of two objects, `live` first (`---`), `desired` second.
     Secret values are redacted on both sides (see `redact`)."""
+    live, desired = redact_pair(live, desired)
     lines = difflib.unified_diff(
-        to_yaml(redact(live)).splitlines(keepends=True),
-        to_yaml(redact(desired)).splitlines(keepends=True),
+        to_yaml(live).splitlines(keepends=True),
+        to_yaml(desired).splitlines(keepends=True),
         fromfile=f"live/{ref}",
         tofile=f"desired/{ref}",
     )

@@ -343,14 +343,16 @@ def test_secret_values_never_appear_in_plans(harness: Harness, spec_repo: SpecRe
         text = json.dumps(run.to_dict())
         assert "hunter2" not in text
         assert "aHVudGVyMi" not in text  # nor their base64 form
-    assert "-  password: <redacted" in entry.diff and "+  password: <redacted" in entry.diff
+    assert "-  password: '<redacted: old value>'" in entry.diff
+    assert "+  password: '<redacted: new value>'" in entry.diff
     changed = [
         line
         for line in entry.diff.splitlines()
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
     assert any("password:" in line for line in changed)
-    assert not any("user:" in line for line in changed)  # unchanged value, same fingerprint
+    assert not any("user:" in line for line in changed)  # unchanged value, same mask
+    assert "user: <redacted>" in entry.diff
 
 
 def test_warn_policy_is_reported_and_the_object_proceeds(
