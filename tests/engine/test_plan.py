@@ -222,3 +222,33 @@ def test_invalid_repo_config_reads_nothing_it_would_apply() -> None:
     gone = desired(cm("gone", {}))
     result = plan([gone], [cm("gone", {})], {gone.key: recorded(gone)}, load_failed=True)
     assert result == {"gone": (PlanClass.HELD, "held: the repo failed to load; nothing is pruned")}
+
+
+def test_policy_details_never_quote_a_secret() -> None:
+    policy = Policy.model_validate(
+        {
+            "apiVersion": "reconciler.dev/v1alpha1",
+            "kind": "Policy",
+            "metadata": {"name": "short-keys"},
+            "spec": {
+                "match": {"kinds": ["Secret", "ConfigMap"]},
+                "enforcement": "deny",
+                "rule": {"properties": {"data": {"additionalProperties": {"maxLength": 4}}}},
+                "message": "values too long",
+            },
+        }
+    )
+    from reconciler.engine.policies import evaluate
+
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s"},
+        "data": {"k": "czNjcjN0LXZhbHVl"},
+    }
+    config = {**secret, "kind": "ConfigMap"}
+    key = ObjectKey("", "Secret", "ns", "s")
+    (hidden,) = evaluate([policy], key, secret, "create")
+    assert hidden.details == ("/data/k: fails 'maxLength' (a Secret's value, not shown)",)
+    (shown,) = evaluate([policy], key, config, "create")
+    assert "czNjcjN0LXZhbHVl" in shown.details[0]
