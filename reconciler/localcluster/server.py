@@ -28,7 +28,12 @@ Known differences from a real kube-apiserver (v1.37), as seen by kubectl and the
   without `subresource: status`.
 - list items carry `apiVersion`/`kind` (real lists of built-in kinds omit them per item).
 - a stored object over 1.5 MiB is 413 `etcdserver: request is too large` (the status a real
-  server maps etcd's refusal to); per-kind size rules (ConfigMap data <= 1 MiB) are not checked.
+  server maps etcd's refusal to); of per-kind size rules only ConfigMap/Secret <= 1 MiB (422).
+- managedFields: an Update entry never marks a built-in struct itself as owned (`".": {}`),
+  where the real server marks optional (pointer) structs such as `f:rollingUpdate`; entries are
+  kept per (manager, operation, subresource), not also split by apiVersion; a `managedFields`
+  sent in an apply body is ignored rather than refused; null fields in an apply configuration
+  are dropped from the result at once.
 - `/openapi/v2` is 404 (kubectl 1.37 only needs v3); discovery has no ETag/304 handling.
 """
 
