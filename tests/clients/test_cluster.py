@@ -7,10 +7,9 @@ the API (discovery plus one ConfigMap) to answer 503 before it answers 200.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from reconciler.clients.cluster_api import (
     UnknownKindError,
 )
 from reconciler.clients.retry import RetryPolicy
+from tests.support.loopback import LoopbackServer
 
 MANAGER = "reconciler"
 
@@ -294,7 +294,7 @@ DISCOVERY: dict[str, Any] = {
 CONFIGMAP_PATH = "/api/v1/namespaces/ops/configmaps/tools"
 
 
-class FlakyServer:
+class FlakyServer(LoopbackServer):
     """Answers discovery, then fails `failures` requests for one ConfigMap with `status`
     (and `headers`), then answers with the ConfigMap."""
 
@@ -337,20 +337,7 @@ class FlakyServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    def __enter__(self) -> FlakyServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler, "")
 
 
 def flaky_cluster(url: str, slept: list[float], attempts: int) -> tuple[ApiClient, KubeCluster]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from reconciler.clients.git import (
 )
 from reconciler.specs.dirtree import DirectoryTree
 from reconciler.specs.tree import SourceFile, SourceTree
+from tests.support.loopback import LoopbackServer
 
 BIG = b"x" * 200_000
 MAX = 64 * 1024
@@ -241,7 +241,7 @@ def test_url_password_never_appears_in_repr_errors_or_cache(tmp_path: Path) -> N
     assert "s3cret" not in (tmp_path / "c" / "config").read_text()
 
 
-class _AuthServer:
+class _AuthServer(LoopbackServer):
     """A static HTTP server (git's dumb protocol) that demands one basic-auth credential."""
 
     def __init__(self, root: Path, user: str, password: str) -> None:
@@ -267,20 +267,7 @@ class _AuthServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/repo.git"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    def __enter__(self) -> _AuthServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler, "/repo.git")
 
 
 def test_token_reaches_git_through_the_helper_and_never_the_error(
