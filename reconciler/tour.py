@@ -14,14 +14,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import git
-import httpx
 
 from reconciler.clients.cluster import connect
 from reconciler.clients.cluster_api import Cluster
@@ -32,6 +29,7 @@ from reconciler.localcluster.server import LocalCluster, start_local_cluster
 from reconciler.specs.config import DriftMode
 from reconciler.specs.dirtree import DirectoryTree
 from reconciler.specs.loader import load_tree
+from reconciler.tourstory import tell
 
 EXAMPLE_PATHS = ("reconciler.yaml", "specs", "policies", "schemas")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -143,18 +141,11 @@ class Tour:
                 connect("kube", kubeconfig=str(local.kubeconfig_path)) as cluster,
                 GitSource(self.bare.as_uri(), cache_dir=self.workdir / "cache") as source,
             ):
-                self.story(repo, local, cluster, source)
+                tell(self, repo, local, cluster, source)
         finally:
             local.stop()
         self.explore()
         return self.facts
-
-    def story(
-        self, repo: git.Repo, local: LocalCluster, cluster: Cluster, source: GitSource
-    ) -> None:
-        from reconciler.tourstory import tell
-
-        tell(self, repo, local, cluster, source)
 
     def explore(self) -> None:
         self.step("Explore further")
@@ -181,19 +172,8 @@ def _command(bin_dir: Path, name: str) -> str:
     return str(local) if local.exists() else name
 
 
-def requests_at_server(local: LocalCluster) -> dict[str, Any]:
-    counts: dict[str, Any] = httpx.get(local.url + "/debug/requests").json()
-    return counts
-
-
-@contextmanager
-def workspace() -> Iterator[Path]:
-    yield Path(tempfile.mkdtemp(prefix="reconciler-tour-"))
-
-
 def main() -> int:
-    with workspace() as workdir:
-        Tour(workdir, sys.stdout).run()
+    Tour(Path(tempfile.mkdtemp(prefix="reconciler-tour-")), sys.stdout).run()
     return 0
 
 

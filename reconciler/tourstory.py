@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import git
 import httpx
@@ -26,11 +26,14 @@ def _replicas(cluster: Cluster, name: str) -> int:
     return int((live.get("spec") or {}).get("replicas", -1))
 
 
+def requests_at_server(local: LocalCluster) -> dict[str, Any]:
+    counts: dict[str, Any] = httpx.get(local.url + "/debug/requests").json()
+    return counts
+
+
 def tell(
     tour: Tour, repo: git.Repo, local: LocalCluster, cluster: Cluster, source: GitSource
 ) -> None:
-    from reconciler.tour import requests_at_server
-
     facts = tour.facts
     tour.step("2. Plan against an empty embedded cluster")
     run = tour.engine_run(cluster, source, "plan")

@@ -88,11 +88,17 @@ def _server_only(pointer: str) -> bool:
     return pointer.startswith("/metadata/managedFields") or pointer.startswith("/status")
 
 
-def needs_dry_run(desired: DesiredObject, live: dict[str, Any] | None, inputs: PlanInputs) -> bool:
-    """True when the cheap comparison found differences the server should confirm."""
+def dry_run_body(
+    desired: DesiredObject, live: dict[str, Any] | None, inputs: PlanInputs
+) -> dict[str, Any] | None:
+    """What to dry-run when the cheap comparison found differences the server should confirm:
+    the body apply would send (overridden fields stripped); None when nothing needs asking."""
     if live is None:
-        return False
-    return bool(compare(desired, live, inputs).uncovered)
+        return None
+    comparison = compare(desired, live, inputs)
+    if not comparison.uncovered:
+        return None
+    return strip(desired.body, list(comparison.overrides))
 
 
 def _drift_mode(desired: DesiredObject, inputs: PlanInputs) -> str:

@@ -12,7 +12,7 @@
 | foreign | Argo CD or Flux tracks it | nothing |
 
 `build_plan` takes everything it needs as data, including the server's dry-run answers for the
-objects whose first comparison found a difference (`needs_dry_run` tells which), so that
+objects whose first comparison found a difference (`dry_run_body` says what to ask), so that
 defaulted fields and canonical forms never show as changes.
 """
 

@@ -15,12 +15,11 @@ from typing import Any
 
 from reconciler.clients.cluster_api import Cluster, ClusterError, UnknownKindError
 from reconciler.engine.apply import ObjectResult, apply_plan
-from reconciler.engine.classify import needs_dry_run
+from reconciler.engine.classify import dry_run_body
 from reconciler.engine.desired import DesiredObject
 from reconciler.engine.inventory import Inventory, InventoryError, config_map_name
 from reconciler.engine.inventory_update import changed, next_inventory
 from reconciler.engine.keys import ObjectKey, key_of
-from reconciler.engine.overrides import overrides_for, strip
 from reconciler.engine.ownership import FIELD_MANAGER
 from reconciler.engine.plan import Plan, PlanClass, PlanInputs, build_plan
 from reconciler.engine.render import SourcedManifest, SourcedSpec, render
@@ -216,20 +215,13 @@ class Engine:
     def _confirm_by_dry_run(self, inputs: PlanInputs, errors: list[SpecError]) -> PlanInputs:
         """Ask the server what applying would produce, only where a difference was found."""
         answers: dict[ObjectKey, dict[str, Any]] = {}
-        config = inputs.config
         for d in inputs.desired:
-            live = inputs.live.get(d.key)
-            if live is None or not needs_dry_run(d, live, inputs):
+            body = dry_run_body(d, inputs.live.get(d.key), inputs)
+            if body is None:
                 continue
-            overrides = overrides_for(
-                d.key,
-                live,
-                override_managers=frozenset(config.override_managers),
-                ignore_rules=tuple(config.ignore_differences),
-            )
             try:
                 answers[d.key] = self.cluster.apply(
-                    strip(d.body, overrides), field_manager=FIELD_MANAGER, force=True, dry_run=True
+                    body, field_manager=FIELD_MANAGER, force=True, dry_run=True
                 )
             except ClusterError as exc:
                 errors.append(SpecError(d.origins[0], None, None, f"dry-run: {exc}"))

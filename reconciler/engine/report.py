@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.engine.plan import PlanClass
+from reconciler.engine.plan import PlanClass, PlanEntry
 from reconciler.engine.reconcile import RunResult
 
 MARKS = {
@@ -19,32 +19,36 @@ MARKS = {
 SHOW_DIFF = {PlanClass.CREATE, PlanClass.UPDATE, PlanClass.DRIFT, PlanClass.PRUNE}
 
 
-def render_text(
-    run: RunResult, *, classes: set[PlanClass] | None = None, show_unchanged: bool = False
-) -> str:
+def entry_lines(entry: PlanEntry, outcome: str = "") -> list[str]:
+    """An entry's headline, its policy findings, and its diff (for classes that change)."""
+    lines = [f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}{outcome}"]
+    for policy in entry.policies:
+        if not policy.passed:
+            detail = f" ({policy.details[0]})" if policy.details else ""
+            lines.append(
+                f"    policy {policy.enforcement}: {policy.policy}: {policy.message}{detail}"
+            )
+        if policy.requires_approval:
+            lines.append(f"    policy {policy.policy}: changes here require approval")
+    if entry.diff and entry.cls in SHOW_DIFF:
+        lines.extend("    " + line for line in entry.diff.rstrip("\n").splitlines())
+    return lines
+
+
+def render_text(run: RunResult, *, classes: set[PlanClass] | None = None) -> str:
+    """The plan (or apply) as text; unchanged objects are left out unless `classes` asks."""
     lines = [f"source {run.source} @ {run.commit[:12] if run.commit else 'working tree'}"]
     outcomes = {id(r.entry): r for r in run.results or []}
     for entry in run.plan.entries:
         if classes is not None and entry.cls not in classes:
             continue
-        if entry.cls is PlanClass.UNCHANGED and not show_unchanged and classes is None:
+        if entry.cls is PlanClass.UNCHANGED and classes is None:
             continue
         result = outcomes.get(id(entry))
         outcome = f" -> {result.outcome}" if result else ""
-        message = f" ({result.message})" if result and result.message else ""
-        lines.append(
-            f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}{outcome}{message}"
-        )
-        for policy in entry.policies:
-            if not policy.passed:
-                detail = f" ({policy.details[0]})" if policy.details else ""
-                lines.append(
-                    f"    policy {policy.enforcement}: {policy.policy}: {policy.message}{detail}"
-                )
-            if policy.requires_approval:
-                lines.append(f"    policy {policy.policy}: changes here require approval")
-        if entry.diff and entry.cls in SHOW_DIFF:
-            lines.extend("    " + line for line in entry.diff.rstrip("\n").splitlines())
+        if result and result.message:
+            outcome += f" ({result.message})"
+        lines.extend(entry_lines(entry, outcome))
     for error in run.errors:
         lines.append(f"error: {error}")
     for warning in run.warnings:

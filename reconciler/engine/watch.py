@@ -16,7 +16,7 @@ from watchfiles import watch
 from reconciler.clients.cluster import connect
 from reconciler.engine.plantypes import PlanEntry
 from reconciler.engine.reconcile import Engine, RunResult
-from reconciler.engine.report import MARKS
+from reconciler.engine.report import entry_lines
 from reconciler.engine.session import source_name
 from reconciler.specs.dirtree import DirectoryTree
 
@@ -31,9 +31,7 @@ def changes_between(previous: RunResult | None, current: RunResult) -> list[str]
     lines = []
     for entry in current.plan.entries:
         if before.get(entry.key) != _fingerprint(entry):
-            lines.append(f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}")
-            if entry.diff:
-                lines.extend("    " + line for line in entry.diff.rstrip("\n").splitlines())
+            lines.extend(entry_lines(entry))
     now = {e.key for e in current.plan.entries}
     lines.extend(f"  (gone from plan) {key.ref}" for key in before if key not in now)
     old_errors = {str(e) for e in previous.errors} if previous else set()
