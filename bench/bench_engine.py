@@ -18,11 +18,11 @@ from typing import TypeVar
 import httpx
 import yaml
 
-from reconciler.clients.cluster import connect
-from reconciler.engine.plan import PlanClass
+from reconciler.clients.dirtree import DirectoryTree
+from reconciler.clients.kubeconnect import connect
+from reconciler.engine.core.plan import PlanClass
 from reconciler.engine.reconcile import Engine
 from reconciler.localcluster.server import start_local_cluster
-from reconciler.specs.dirtree import DirectoryTree
 
 T = TypeVar("T")
 
@@ -76,7 +76,7 @@ def main() -> int:
                 force=True,
             )
             run = timed("plan with one drifted", lambda: engine.plan(tree))
-            drifted = [e.key.ref for e in run.plan.by_class(PlanClass.DRIFT)]
+            drifted = [e.key.ref for e in (e for e in run.plan.entries if e.cls is PlanClass.DRIFT)]
             print(f"drift found: {drifted}")
     return 0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from reconciler.specs.dirtree import DirectoryTree
+from reconciler.clients.dirtree import DirectoryTree
 from reconciler.specs.loader import load_tree
 from reconciler.specs.yamlparse import parse_yaml
 

@@ -2,22 +2,19 @@
 
 Each command group lives in `reconciler/commands/<name>.py` and exposes
 `register(subparsers) -> None`; the parser it adds sets `func(args) -> int` (the exit code).
+They are imported plainly, so the import contracts see every command's dependencies.
 Exit codes: 0 success, 1 the command ran and found errors, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES = (
-    "reconciler.commands.validate",
-    "reconciler.commands.schemas",
-    "reconciler.commands.cluster",
-    "reconciler.commands.reconcile",
-)
+from reconciler.commands import cluster, reconcile, schemas, validate
+
+COMMAND_MODULES = (validate, schemas, cluster, reconcile)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="GitOps reconciliation for remediation, tool and mapping specs.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
     return parser
 
 

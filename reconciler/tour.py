@@ -20,15 +20,16 @@ from typing import Any, TextIO
 
 import git
 
-from reconciler.clients.cluster import connect
 from reconciler.clients.cluster_api import Cluster
+from reconciler.clients.dirtree import DirectoryTree
 from reconciler.clients.git import GitSource
-from reconciler.engine.reconcile import Engine, RunResult
+from reconciler.clients.kubeconnect import connect
 from reconciler.engine.report import render_text
+from reconciler.engine.result import RunResult
+from reconciler.engine.validate import validate_tree
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
+from reconciler.runner import Runner, RunSettings
 from reconciler.specs.config import DriftMode
-from reconciler.specs.dirtree import DirectoryTree
-from reconciler.specs.loader import load_tree
 from reconciler.tourstory import tell
 
 EXAMPLE_PATHS = ("reconciler.yaml", "specs", "policies", "schemas")
@@ -99,17 +100,8 @@ class Tour:
         repo.index.commit(message)
         repo.git.push("origin", "main")
 
-    def engine_run(
-        self, cluster: Cluster, source: GitSource, mode: str, drift: DriftMode | None = None
-    ) -> RunResult:
-        revision = source.fetch()
-        engine = Engine(cluster, source=SOURCE, drift_mode=drift)
-        tree = source.tree(revision.commit)
-        return (
-            engine.apply(tree, revision.commit)
-            if mode == "apply"
-            else engine.plan(tree, revision.commit)
-        )
+    def runner(self, cluster: Cluster, source: GitSource, drift: DriftMode | None = None) -> Runner:
+        return Runner(source, cluster, SOURCE, settings=RunSettings(drift_mode=drift))
 
     def record(self, label: str, run: RunResult) -> None:
         self.facts.classes[label] = {e.key.ref: str(e.cls) for e in run.plan.entries}
@@ -129,7 +121,7 @@ class Tour:
         self.say("reconciler tour: git -> plan -> apply -> drift and overrides, all local")
         self.say(f"workspace: {self.workdir}")
         repo = self.seed_repo(root)
-        loaded = load_tree(DirectoryTree(self.work))
+        loaded = validate_tree(DirectoryTree(self.work))
         self.step("1. The spec repo")
         self.say(
             f"   A bare git repo ({self.bare}) holds the example specs: "

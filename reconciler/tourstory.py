@@ -10,7 +10,7 @@ from kubernetes import client
 
 from reconciler.clients.cluster_api import Cluster
 from reconciler.clients.git import GitSource
-from reconciler.engine.plan import PlanClass
+from reconciler.engine.core.plan import PlanClass
 from reconciler.localcluster.server import LocalCluster
 
 if TYPE_CHECKING:
@@ -36,14 +36,14 @@ def tell(
 ) -> None:
     facts = tour.facts
     tour.step("2. Plan against an empty embedded cluster")
-    run = tour.engine_run(cluster, source, "plan")
+    run = tour.runner(cluster, source).plan()
     tour.record("plan", run)
     for entry in run.plan.entries:
         tour.say(f"   + {entry.key.ref}")
     tour.say(f"   {len(run.plan.entries)} objects to create; nothing is written by a plan.")
 
     tour.step("3. Apply what is merged on main")
-    run = tour.engine_run(cluster, source, "apply")
+    run = tour.runner(cluster, source).apply()
     tour.record("apply", run)
     facts.created = sum(1 for r in run.results or [] if r.outcome == "created")
     tour.say(f"   created {facts.created} objects (server-side apply, field manager `reconciler`),")
@@ -53,7 +53,7 @@ def tell(
 
     tour.step("4. Apply again: nothing changed, so nothing is written")
     httpx.delete(local.url + "/debug/requests")
-    run = tour.engine_run(cluster, source, "apply")
+    run = tour.runner(cluster, source).apply()
     facts.noop_writes = int(requests_at_server(local)["writes"])
     unchanged = run.plan.counts()["unchanged"]
     tour.say(
@@ -71,7 +71,7 @@ def tell(
     tour.say("    as field manager kube-controller-manager)")
 
     tour.step("6. One plan tells them apart")
-    run = tour.engine_run(cluster, source, "plan")
+    run = tour.runner(cluster, source).plan()
     tour.record("person", run)
     facts.drift_reason = next(e for e in run.plan.entries if e.key.ref == WORKER).reason
     facts.override_reason = next(e for e in run.plan.entries if e.key.ref == WEB).reason
@@ -80,7 +80,7 @@ def tell(
     tour.say("   replicas), preserved and never reported as drift.")
 
     tour.step("7. Revert the drift: `reconciler apply --drift-mode revert`")
-    run = tour.engine_run(cluster, source, "apply", drift="revert")
+    run = tour.runner(cluster, source, drift="revert").apply()
     tour.record("hpa", run)
     facts.replicas_after_revert = _replicas(cluster, "worker")
     facts.replicas_after_hpa = _replicas(cluster, "web")
@@ -94,7 +94,7 @@ def tell(
         encoding="utf-8",
     )
     tour.commit(repo, "Reword the first Prometheus tool")
-    run = tour.engine_run(cluster, source, "apply")
+    run = tour.runner(cluster, source).apply()
     tour.record("commit", run)
     tour.show(run, classes={PlanClass.UPDATE})
 
@@ -104,7 +104,7 @@ def tell(
         broken.read_text(encoding="utf-8") + "  trigger: [unclosed\n", encoding="utf-8"
     )
     tour.commit(repo, "Oops")
-    run = tour.engine_run(cluster, source, "apply")
+    run = tour.runner(cluster, source).apply()
     tour.record("broken", run)
     facts.held = [e.key.ref for e in run.plan.entries if e.cls is PlanClass.HELD]
     tour.show(run, classes={PlanClass.HELD})

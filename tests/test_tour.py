@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.clients.cluster import connect
-from reconciler.engine.inventory import Inventory
+from reconciler.clients.kubeconnect import connect
+from reconciler.engine.core.inventory import Inventory
 from reconciler.localcluster.server import start_local_cluster
 from reconciler.tour import SOURCE, Tour
 

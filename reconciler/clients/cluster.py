@@ -20,34 +20,29 @@ Every failure is a typed `ClusterError` naming the object (see `cluster_api`). T
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import urllib3
-from kubernetes import config as _config_module
-from kubernetes.client import ApiClient, Configuration
+from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient, LazyDiscoverer
 from kubernetes.dynamic.exceptions import ResourceNotFoundError, ResourceNotUniqueError
 
 from reconciler.clients.cluster_api import (
     ClusterError,
-    ConflictError,
     ResourceType,
-    TransientClusterError,
     UnknownKindError,
+    WatchEvent,
+    WatchExpiredError,
 )
+from reconciler.clients.kubeerrors import mapped, status_message, watch_error
 from reconciler.clients.retry import RetryPolicy
 
 T = TypeVar("T")
-_kube_config: Any = _config_module  # untyped: new_client_from_config, load_incluster_config
 
 # A name or namespace ends up in a URL path: refuse what would change the path.
 _SAFE_NAME = re.compile(r"^(?!\.\.?$)[^/?#%\s]+$")
@@ -110,7 +105,7 @@ class KubeCluster:
         except (ResourceNotFoundError, ResourceNotUniqueError):
             resource = None
         except (ApiException, urllib3.exceptions.HTTPError) as err:
-            raise _mapped(err, ref, discovery=True) from err
+            raise mapped(err, ref, discovery=True) from err
         if resource is None or resource.group_version != api_version:
             raise UnknownKindError(ref, f"no resource for apiVersion {api_version!r} kind {kind!r}")
         return resource
@@ -179,15 +174,8 @@ class KubeCluster:
     ) -> dict[str, Any]:
         """Server-side apply `obj`; returns the object as the server has it (or would have it,
         with `dry_run`). A field owned by another manager is a `ConflictError` unless `force`."""
-        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-        metadata = obj.get("metadata") or {}
-        name, namespace = metadata.get("name"), metadata.get("namespace")
-        ref = object_ref(kind or "?", namespace, name)
-        if not api_version or not kind or not name:
-            raise ClusterError(ref, "apiVersion, kind and metadata.name are required")
-        resource = self._resource(api_version, kind, ref)
-        ns = _scope(resource, namespace, ref)
-        _check_name(str(name), ref)
+        resource, ns, ref = self._target(obj)
+        name = obj["metadata"]["name"]
         return self._call(
             ref,
             lambda d: d.server_side_apply(
@@ -245,6 +233,81 @@ class KubeCluster:
             raise
         return True
 
+    def create(self, obj: dict[str, Any], *, field_manager: str) -> dict[str, Any]:
+        """POST `obj`; `ConflictError` (409 AlreadyExists) when the name is taken."""
+        resource, ns, ref = self._target(obj)
+        return self._call(
+            ref,
+            lambda d: d.create(
+                resource, body=obj, namespace=ns, field_manager=field_manager, serializer=_raw
+            ),
+        )
+
+    def replace(self, obj: dict[str, Any], *, field_manager: str) -> dict[str, Any]:
+        """PUT `obj` guarded by its resourceVersion; `ConflictError` when it is stale."""
+        resource, ns, ref = self._target(obj)
+        if not (obj.get("metadata") or {}).get("resourceVersion"):
+            raise ClusterError(ref, "replace needs metadata.resourceVersion (no blind overwrite)")
+        name = obj["metadata"]["name"]
+        return self._call(
+            ref,
+            lambda d: d.replace(
+                resource,
+                body=obj,
+                name=name,
+                namespace=ns,
+                field_manager=field_manager,
+                serializer=_raw,
+            ),
+        )
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Iterator[WatchEvent]:
+        """Stream changes (see `Cluster.watch`); not retried: a caller resumes from the last
+        event's resourceVersion, or lists again after `WatchExpiredError`."""
+        ref = object_ref(kind, namespace, None)
+        resource = self._resource(api_version, kind, ref)
+        ns = _scope(resource, namespace, ref) if namespace else None
+        stream = self._client(ref).watch(
+            resource,
+            namespace=ns,
+            label_selector=label_selector,
+            resource_version=resource_version,
+            timeout=timeout_seconds,
+            allow_watch_bookmarks=True,
+        )
+        try:
+            for event in stream:
+                raw = event.get("raw_object") or {}
+                if event.get("type") == "ERROR":
+                    raise watch_error(raw, ref)
+                yield WatchEvent(event["type"], {"apiVersion": api_version, "kind": kind, **raw})
+        except (ApiException, urllib3.exceptions.HTTPError) as err:
+            if isinstance(err, ApiException) and err.status == 410:
+                raise WatchExpiredError(ref, status_message(err), status=410) from err
+            raise mapped(err, ref) from err
+
+    def _target(self, obj: dict[str, Any]) -> tuple[Any, str | None, str]:
+        """The resource, URL namespace and ref of a body that names its object."""
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        metadata = obj.get("metadata") or {}
+        name, namespace = metadata.get("name"), metadata.get("namespace")
+        ref = object_ref(kind or "?", namespace, name)
+        if not api_version or not kind or not name:
+            raise ClusterError(ref, "apiVersion, kind and metadata.name are required")
+        resource = self._resource(api_version, kind, ref)
+        ns = _scope(resource, namespace, ref)
+        _check_name(str(name), ref)
+        return resource, ns, ref
+
     # -- transport --------------------------------------------------------------------------
 
     def _call(self, ref: str, fn: Callable[[Any], T]) -> T:
@@ -254,7 +317,7 @@ class KubeCluster:
             try:
                 return fn(self._client(ref))
             except (ApiException, urllib3.exceptions.HTTPError) as err:
-                raise _mapped(err, ref) from err
+                raise mapped(err, ref) from err
 
         return self.retry.call(attempt)
 
@@ -271,7 +334,7 @@ class KubeCluster:
                     discoverer=_MemoryDiscoverer,
                 )
             except (ApiException, urllib3.exceptions.HTTPError) as err:
-                raise _mapped(err, ref) from err
+                raise mapped(err, ref) from err
         return self._dynamic
 
 
@@ -293,106 +356,3 @@ def _scope(resource: Any, namespace: str | None, ref: str) -> str | None:
 def _check_name(name: str, ref: str) -> None:
     if not _SAFE_NAME.match(name):
         raise ClusterError(ref, f"invalid name {name!r}")
-
-
-def _mapped(err: Exception, ref: str, *, discovery: bool = False) -> ClusterError:
-    """The typed error for a failed request (see the tree in `cluster_api`)."""
-    if not isinstance(err, ApiException):
-        reason = getattr(err, "reason", None) or err
-        return TransientClusterError(ref, f"cannot reach the API server: {reason}")
-    status = int(err.status or 0)
-    message = _status_message(err)
-    if status == 0:  # the client's own wrapper for TLS and transport failures
-        return TransientClusterError(ref, message)
-    if status == 404 and discovery:
-        return UnknownKindError(ref, message, status=status)
-    if status == 409:
-        return ConflictError(ref, message, status=status)
-    if status == 429 or status >= 500:
-        return TransientClusterError(
-            ref, message, status=status, retry_after=_retry_after(err.headers)
-        )
-    return ClusterError(ref, message, status=status)
-
-
-def _status_message(err: ApiException) -> str:
-    """The `message` of the server's Status body, else the HTTP reason."""
-    body = err.body
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if body:
-        try:
-            status = json.loads(body)
-        except ValueError:
-            return f"{err.status} {err.reason}: {body.strip()[:500]}"
-        if isinstance(status, dict) and status.get("message"):
-            return str(status["message"])
-    return f"{err.status} {err.reason}".strip()
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After") if headers else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-# -- connecting -------------------------------------------------------------------------------
-
-
-@contextmanager
-def connect(
-    cluster: str, *, kubeconfig: str | None = None, retry: RetryPolicy | None = None
-) -> Iterator[KubeCluster]:
-    """A `KubeCluster` for a `--cluster` value, closed (and stopped) on exit:
-
-    - `kube`: the kubeconfig's current context (`kubeconfig`, else `$KUBECONFIG`, else
-      `~/.kube/config`), or the pod's service account when there is no kubeconfig in a pod;
-    - `kube:CONTEXT`: a named context of that kubeconfig;
-    - `local:DIR`: the embedded server over `DIR`, started in-process for the duration.
-
-    Raises `ClusterError` (ref: the `cluster` value) for a bad value or kubeconfig."""
-    scheme, _, arg = cluster.partition(":")
-    if scheme == "kube":
-        with _closing(_kube_client(cluster, arg or None, kubeconfig)) as api_client:
-            yield KubeCluster(api_client, retry=retry)
-    elif scheme == "local" and arg:
-        from reconciler.localcluster.server import start_local_cluster
-
-        handle = start_local_cluster(Path(arg))
-        try:
-            api_client = _kube_config.new_client_from_config(
-                config_file=str(handle.kubeconfig_path)
-            )
-            with _closing(api_client):
-                yield KubeCluster(api_client, retry=retry)
-        finally:
-            handle.stop()
-    else:
-        raise ClusterError(cluster, "expected `kube`, `kube:CONTEXT` or `local:DIR`")
-
-
-def _kube_client(ref: str, context: str | None, kubeconfig: str | None) -> ApiClient:
-    path = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-    explicit = kubeconfig or os.environ.get("KUBECONFIG")
-    in_pod = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-    if in_pod and not explicit and not context and not os.path.exists(path):
-        configuration = Configuration()  # no kubeconfig in a pod: its service account
-        _kube_config.load_incluster_config(client_configuration=configuration)
-        return ApiClient(configuration)
-    try:
-        api_client: ApiClient = _kube_config.new_client_from_config(
-            config_file=path, context=context
-        )
-    except _kube_config.ConfigException as err:
-        raise ClusterError(ref, f"cannot load kubeconfig {path}: {err}") from None
-    return api_client
-
-
-@contextmanager
-def _closing(api_client: ApiClient) -> Iterator[ApiClient]:
-    try:
-        yield api_client
-    finally:
-        api_client.close()  # type: ignore[no-untyped-call]

@@ -8,7 +8,8 @@ Every error names the object and carries the server's own Status message:
 
     ClusterError                 terminal: 400/422 invalid, 401/403 denied, 404 namespace missing…
     ├── TransientClusterError    429, 5xx, connection failures: retry with backoff
-    ├── ConflictError            409: stale resourceVersion or a server-side apply field conflict
+    ├── ConflictError            409: stale resourceVersion, an existing name, or an apply conflict
+    ├── WatchExpiredError        410: a watch's resourceVersion is too old; list again
     └── UnknownKindError         discovery knows no resource for this apiVersion/kind
 
     str(err) == "Deployment/shop/web: Apply failed with 1 conflict: conflict with \"kubectl\"…"
@@ -19,8 +20,9 @@ Every error names the object and carries the server's own Status message:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,27 @@ class UnknownKindError(ClusterError):
     """Discovery knows no resource for this apiVersion/kind."""
 
 
+class WatchExpiredError(ClusterError):
+    """410 Gone: the watch's resourceVersion is older than the server keeps; list, then watch
+    from the list's resourceVersion."""
+
+
+WatchEventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One change seen by a watch; `object` is the object after it (before it, for DELETED).
+    A BOOKMARK carries only `metadata.resourceVersion`: where to resume."""
+
+    type: WatchEventType
+    object: dict[str, Any]
+
+    @property
+    def resource_version(self) -> str:
+        return str((self.object.get("metadata") or {}).get("resourceVersion", ""))
+
+
 class Cluster(Protocol):
     """The operations the engine needs; implemented over the official kubernetes client."""
 
@@ -104,3 +127,27 @@ class Cluster(Protocol):
         *,
         dry_run: bool = False,
     ) -> bool: ...
+
+    def create(self, obj: dict[str, Any], *, field_manager: str) -> dict[str, Any]:
+        """Create `obj`; `ConflictError` when the name is taken (a Lease's first holder)."""
+        ...
+
+    def replace(self, obj: dict[str, Any], *, field_manager: str) -> dict[str, Any]:
+        """Optimistic write: replace the object only if its `metadata.resourceVersion` is still
+        the server's; `ConflictError` when someone wrote in between (read again, decide again).
+        A body without a resourceVersion is refused: that would be a blind overwrite."""
+        ...
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Iterator[WatchEvent]:
+        """Changes from `resource_version` on (now, when None), until `timeout_seconds` pass or
+        the caller stops iterating; bookmarks included. `WatchExpiredError` when too old."""
+        ...

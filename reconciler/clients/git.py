@@ -21,12 +21,7 @@ Credentials never touch a URL that is stored or logged. A token comes from the e
 git subprocess's environment; a `https://user:secret@host/...` URL is split on construction into
 a bare URL plus credentials. Every message and `repr()` goes through `redact()`.
 
-Errors (all `GitError`):
-
-    GitError
-    ├── GitFetchError           the remote could not be fetched (transient: retry later)
-    ├── UnknownRevisionError    a commit is not in the cache
-    └── SubdirNotFoundError     the requested subdirectory does not exist at that commit
+Errors are the `GitError` tree of the port, `reconciler.clients.git_api`.
 """
 
 from __future__ import annotations
@@ -36,19 +31,21 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
 import git
 
-from reconciler.clients.gittree import (
+from reconciler.clients.git_api import (
     GitError,
-    GitTree,
+    GitFetchError,
+    Revision,
     SubdirNotFoundError,
     UnknownRevisionError,
 )
+from reconciler.clients.gittree import GitTree
 
 __all__ = [
     "GitCredentials",
@@ -86,12 +83,6 @@ def redact(text: str, *secrets: str) -> str:
     return _USERINFO.sub(lambda m: f"{m['scheme']}***@", text)
 
 
-class GitFetchError(GitError):
-    """The remote could not be fetched (unreachable, auth failed, branch missing).
-
-    The message names the redacted URL and branch and carries git's own (redacted) reason."""
-
-
 @dataclass(frozen=True)
 class GitCredentials:
     """HTTP(S) credentials for a remote. `token` is hidden from `repr()`.
@@ -127,20 +118,6 @@ class GitCredentials:
             raise GitFetchError(
                 f"cannot read token file {self.token_file}: {err.strerror}"
             ) from None
-
-
-@dataclass(frozen=True)
-class Revision:
-    """A fetched commit of the tracked branch."""
-
-    commit: str
-    branch: str
-    committed_at: datetime
-    summary: str
-
-    @property
-    def short(self) -> str:
-        return self.commit[:7]
 
 
 def _split_url(url: str) -> tuple[str, GitCredentials | None]:

@@ -14,23 +14,12 @@ from collections.abc import Iterator
 
 import git
 
+from reconciler.clients.git_api import SubdirNotFoundError
 from reconciler.specs.tree import SourceFile
 
 SYMLINK_MODE = 0o120000
 TREE_TYPE = "tree"
 BLOB_TYPE = "blob"
-
-
-class GitError(Exception):
-    """A git source failed; the message never contains credentials."""
-
-
-class UnknownRevisionError(GitError):
-    """The commit is not in the cache (never fetched, or garbage-collected)."""
-
-
-class SubdirNotFoundError(GitError):
-    """The subdirectory does not exist (or is not a directory) at that commit."""
 
 
 def normalize_subdir(subdir: str | None) -> str:

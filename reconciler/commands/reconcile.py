@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reconciler.engine.plan import PlanClass
-from reconciler.engine.reconcile import RunResult
+from reconciler.commands import watch
+from reconciler.engine.core.plan import PlanClass
 from reconciler.engine.report import render_text
-from reconciler.engine.session import SessionError, open_session
+from reconciler.engine.result import RunResult
+from reconciler.runner import Runner, RunnerError, RunSettings, SourceSettings, open_runner
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -56,31 +57,48 @@ def register(subparsers: Any) -> None:
     drift.set_defaults(func=_drift)
 
 
-def _emit(run: RunResult, output: str, classes: set[PlanClass] | None = None) -> None:
+def source_settings(args: argparse.Namespace) -> SourceSettings:
+    return SourceSettings(
+        repo=args.repo, ref=args.ref, path=args.path, name=args.source, cache_dir=args.cache_dir
+    )
+
+
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    return RunSettings(drift_mode=args.drift_mode)
+
+
+def emit(run: RunResult, output: str, classes: set[PlanClass] | None = None) -> None:
     if output == "json":
         print(json.dumps(run.to_dict(classes=classes), indent=2))
     else:
         sys.stdout.write(render_text(run, classes=classes))
 
 
-def _run(args: argparse.Namespace, mode: str) -> RunResult | int:
+def _run(args: argparse.Namespace, apply: bool) -> RunResult | int:
     try:
-        with open_session(args) as session:
-            return session.run(mode)
-    except SessionError as exc:
+        with open_runner(
+            source_settings(args),
+            cluster=args.cluster,
+            kubeconfig=args.kubeconfig,
+            settings=run_settings(args),
+        ) as runner:
+            return _once(runner, apply)
+    except RunnerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
+def _once(runner: Runner, apply: bool) -> RunResult:
+    return runner.apply() if apply else runner.plan()
+
+
 def _plan(args: argparse.Namespace) -> int:
     if args.watch:
-        from reconciler.engine.watch import watch_plan
-
-        return watch_plan(args)
-    run = _run(args, "plan")
+        return watch.watch_plan(args, source_settings(args), run_settings(args))
+    run = _run(args, apply=False)
     if isinstance(run, int):
         return run
-    _emit(run, args.output)
+    emit(run, args.output)
     if run.errors:
         return 1
     if args.detailed_exitcode and run.plan.has_changes():
@@ -89,16 +107,16 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    run = _run(args, "apply")
+    run = _run(args, apply=True)
     if isinstance(run, int):
         return run
-    _emit(run, args.output)
+    emit(run, args.output)
     return 1 if run.errors or run.failed else 0
 
 
 def _drift(args: argparse.Namespace) -> int:
-    run = _run(args, "plan")
+    run = _run(args, apply=False)
     if isinstance(run, int):
         return run
-    _emit(run, args.output, classes={PlanClass.DRIFT, PlanClass.OVERRIDE})
+    emit(run, args.output, classes={PlanClass.DRIFT, PlanClass.OVERRIDE})
     return 1 if run.errors else 0

@@ -19,7 +19,18 @@ def register(subparsers: Any) -> None:
     export.set_defaults(func=_export)
 
 
+def export(directory: Path) -> list[Path]:
+    """Write every schema into `directory`; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in schemas.all_schemas().items():
+        path = directory / name
+        path.write_text(schemas.render(schema), encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def _export(args: argparse.Namespace) -> int:
-    for path in schemas.export(args.directory):
+    for path in export(args.directory):
         print(path)
     return 0

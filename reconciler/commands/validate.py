@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reconciler.clients.dirtree import DirectoryTree
+from reconciler.engine.validate import validate_tree
 from reconciler.specs.config import RepoConfig
-from reconciler.specs.dirtree import DirectoryTree
-from reconciler.specs.loader import load_tree
 from reconciler.specs.report import report_dict, report_text
 
 
@@ -32,9 +32,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     path: Path = args.path
     if path.is_dir():
-        result = load_tree(DirectoryTree(path))
+        result = validate_tree(DirectoryTree(path))
     elif path.is_file():
-        result = load_tree(DirectoryTree(path.parent), config=RepoConfig(paths=[path.name]))
+        result = validate_tree(DirectoryTree(path.parent), config=RepoConfig(paths=[path.name]))
     else:
         print(f"reconciler validate: {path}: no such file or directory", file=sys.stderr)
         return 2

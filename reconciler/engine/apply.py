@@ -8,13 +8,12 @@ no request at all. One object's failure is recorded and the run goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
-
 from reconciler.clients.cluster_api import Cluster, ClusterError, ConflictError
-from reconciler.engine.ownership import FIELD_MANAGER
-from reconciler.engine.plantypes import PlanClass, PlanEntry
+from reconciler.engine.core.ownership import FIELD_MANAGER
+from reconciler.engine.core.plantypes import PlanClass, PlanEntry
+from reconciler.engine.core.results import ObjectResult, Outcome
+from reconciler.engine.errors import ObjectError, blame
+from reconciler.specs.keys import ObjectKey
 
 # Install order for kinds that others depend on (after Helm's install order, abridged).
 KIND_ORDER = (
@@ -30,29 +29,6 @@ KIND_ORDER = (
     "RoleBinding",
     "Service",
 )
-
-
-class Outcome(StrEnum):
-    CREATED = "created"
-    CONFIGURED = "configured"
-    UNCHANGED = "unchanged"
-    DELETED = "deleted"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class ObjectResult:
-    entry: PlanEntry
-    outcome: Outcome
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.entry.to_dict()
-        out["result"] = str(self.outcome)
-        if self.message:
-            out["message"] = self.message
-        return out
 
 
 def _rank(entry: PlanEntry) -> tuple[int, str]:
@@ -87,7 +63,9 @@ def _write(entry: PlanEntry, cluster: Cluster) -> ObjectResult:
             # A write raced ours; the server-side apply is idempotent, so one retry is safe.
             cluster.apply(body, field_manager=FIELD_MANAGER, force=True)
     except ClusterError as exc:
-        return ObjectResult(entry, Outcome.FAILED, exc.message)
+        action = "delete" if entry.cls is PlanClass.PRUNE else "apply"
+        error = ObjectError(entry.key, action, exc, blame(entry.desired))
+        return ObjectResult(entry, Outcome.FAILED, exc.message, error)
     if entry.cls is PlanClass.CREATE:
         return ObjectResult(entry, Outcome.CREATED)
     return ObjectResult(entry, Outcome.CONFIGURED)
@@ -97,7 +75,7 @@ def apply_plan(entries: tuple[PlanEntry, ...], cluster: Cluster) -> list[ObjectR
     """Execute the writes of a plan; results come back in the plan's order."""
     writes = sorted((e for e in entries if e.writes and e.cls is not PlanClass.PRUNE), key=_rank)
     prunes = sorted((e for e in entries if e.writes and e.cls is PlanClass.PRUNE), key=_rank)
-    done: dict[int, ObjectResult] = {}
+    done: dict[ObjectKey, ObjectResult] = {}
     for entry in writes + list(reversed(prunes)):
-        done[id(entry)] = _write(entry, cluster)
-    return [done.get(id(e)) or _passive(e) for e in entries]
+        done[entry.key] = _write(entry, cluster)
+    return [done.get(e.key) or _passive(e) for e in entries]

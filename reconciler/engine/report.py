@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.engine.plan import PlanClass, PlanEntry
-from reconciler.engine.reconcile import RunResult
+from reconciler.engine.core.plan import PlanClass, PlanEntry
+from reconciler.engine.result import RunResult
 
 MARKS = {
     PlanClass.CREATE: "+",
@@ -38,13 +38,13 @@ def entry_lines(entry: PlanEntry, outcome: str = "") -> list[str]:
 def render_text(run: RunResult, *, classes: set[PlanClass] | None = None) -> str:
     """The plan (or apply) as text; unchanged objects are left out unless `classes` asks."""
     lines = [f"source {run.source} @ {run.commit[:12] if run.commit else 'working tree'}"]
-    outcomes = {id(r.entry): r for r in run.results or []}
+    outcomes = {r.entry.key: r for r in run.results or []}
     for entry in run.plan.entries:
         if classes is not None and entry.cls not in classes:
             continue
         if entry.cls is PlanClass.UNCHANGED and classes is None:
             continue
-        result = outcomes.get(id(entry))
+        result = outcomes.get(entry.key)
         outcome = f" -> {result.outcome}" if result else ""
         if result and result.message:
             outcome += f" ({result.message})"

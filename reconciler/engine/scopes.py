@@ -10,20 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.clients.cluster_api import Cluster, ClusterError, UnknownKindError
-from reconciler.engine.keys import group_of
+from reconciler.engine.core.builtin_scopes import crd_scopes
+from reconciler.specs.keys import group_of
 
 
 class Scopes:
     def __init__(self, cluster: Cluster, manifests: list[dict[str, Any]]) -> None:
         self._cluster = cluster
         self._cache: dict[tuple[str, str], bool | str] = {}
-        self._crds: dict[tuple[str, str], bool] = {}
-        for body in manifests:
-            if body.get("kind") == "CustomResourceDefinition":
-                spec = body.get("spec") or {}
-                names = spec.get("names") or {}
-                namespaced = spec.get("scope") == "Namespaced"
-                self._crds[(str(spec.get("group", "")), str(names.get("kind", "")))] = namespaced
+        self._crds = crd_scopes(manifests)
 
     def _lookup(self, api_version: str, kind: str) -> bool | str:
         cache_key = (api_version, kind)

@@ -5,6 +5,11 @@ watch, dry-run, patches, server-side apply with managedFields), so that the offi
 the real `kubectl` can be used against it exactly as against a real cluster. Nothing schedules
 pods or runs controllers.
 
-Layout: the pure cores (`k8sschema`, `fieldset`, `managedfields`, `patch`, `defaults`,
-`fieldvalidation`) know nothing of HTTP or storage; `store`, `app` and `server` are the edges.
+Layout, in layers (each imports only those below it):
+
+- `server`: the entry point (`start_local_cluster`), serving `api` in a thread;
+- `api`: HTTP: the Starlette app, handlers, discovery/OpenAPI/Table rendering, the write path;
+- `storage`: the SQLite store with its watch event log, and the per-cluster state;
+- `core`: pure semantics (schemas, field sets, managedFields, patches, defaults, validation,
+  per-kind strategies, `Status` errors), with no HTTP and no storage.
 """

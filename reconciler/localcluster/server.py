@@ -1,4 +1,5 @@
-"""Run the embedded cluster: uvicorn in a background thread, plus a kubeconfig pointing at it.
+"""Run the embedded cluster: uvicorn in a background thread (`support.asgithread`), plus a
+kubeconfig pointing at it.
 
     from reconciler.localcluster.server import start_local_cluster
 
@@ -39,18 +40,15 @@ Known differences from a real kube-apiserver (v1.37), as seen by kubectl and the
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 import yaml
 
-from reconciler.localcluster.app import create_app
-from reconciler.localcluster.state import ClusterState
-from reconciler.localcluster.store import EVENT_LOG_SIZE
+from reconciler.localcluster.api.app import create_app
+from reconciler.localcluster.storage.state import ClusterState
+from reconciler.localcluster.storage.store import EVENT_LOG_SIZE
+from reconciler.support.asgithread import RunningServer, start_in_thread
 
 START_TIMEOUT = 10.0
 
@@ -82,13 +80,11 @@ class LocalCluster:
     url: str
     kubeconfig_path: Path
     state: ClusterState
-    _server: uvicorn.Server
-    _thread: threading.Thread
+    _server: RunningServer
 
     def stop(self) -> None:
-        self.state.stopping = True
-        self._server.should_exit = True
-        self._thread.join(timeout=START_TIMEOUT)
+        self.state.stopping = True  # open watches end
+        self._server.stop(timeout=START_TIMEOUT)
         self.state.close()
 
     def __enter__(self) -> LocalCluster:
@@ -116,39 +112,18 @@ def start_local_cluster(
     state = ClusterState.open(
         directory, bookmark_interval=bookmark_interval, event_log_size=event_log_size
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it, Nagle plus delayed ACKs add ~40 ms to
-    # every response written in two parts (headers, body).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
+        server = start_in_thread(
+            create_app(state),
+            host,
+            port,
+            name="localcluster",
+            graceful_timeout=2,
+            start_timeout=START_TIMEOUT,
+        )
+    except BaseException:  # a busy port (OSError), or uvicorn did not start
         state.close()
         raise
-    bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(state),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="localcluster", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            state.close()
-            raise RuntimeError(f"the local cluster did not start on {host}:{bound_port}")
-        time.sleep(0.01)
-    url = f"http://{host}:{bound_port}"
     path = kubeconfig_path or directory / "kubeconfig"
-    write_kubeconfig(path, url)
-    return LocalCluster(url, path, state, server, thread)
+    write_kubeconfig(path, server.url)
+    return LocalCluster(server.url, path, state, server)

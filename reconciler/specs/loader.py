@@ -21,12 +21,16 @@ Rules, in the order they apply:
 5. Each document must be empty (allowed: zero specs) or a mapping. `reconciler.dev` documents
    validate against their kind's model; any other apiVersion is a plain manifest, which needs
    `apiVersion`, `kind` and `metadata.name`.
-6. No two documents may define the same object, keyed by (API group, kind, namespace, name).
+6. No two spec documents may share a kind and name. Whether two documents define the same
+   Kubernetes *object* is decided after rendering, by pairing (`reconciler.engine.core.pair`),
+   since only then are namespaces defaulted and generated names known.
 
 A file with any error is in `failed_files`, and none of its documents are in `specs` or
 `manifests`: the engine holds the objects of a failed file (no apply, no prune) rather than act on
 half of it. `valid_documents` still counts its good documents, for `reconciler validate`.
 A duplicate fails both files involved, since neither is known to be the right one.
+Every loaded document keeps its file, document index, line and the line of each of its keys,
+so rendering can record which document and field produced each value (provenance).
 
 Nothing here does I/O except through the `SourceTree`.
 """
@@ -34,9 +38,10 @@ Nothing here does I/O except through the `SourceTree`.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -44,9 +49,10 @@ from reconciler.specs.base import API_GROUP
 from reconciler.specs.config import CONFIG_FILE, RepoConfig
 from reconciler.specs.errors import SpecError
 from reconciler.specs.fielderrors import describe, format_field, validation_errors
+from reconciler.specs.keys import ObjectKey, key_of
 from reconciler.specs.registry import DocumentKindError, Spec, model_for
 from reconciler.specs.tree import SourceFile, SourceTree
-from reconciler.specs.yamlparse import ParsedDocument, parse_yaml
+from reconciler.specs.yamlparse import ParsedDocument, Path, line_in, parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -62,44 +68,40 @@ class SourceLocation:
         return f"{self.file}:{self.line}"
 
 
-class DocumentKey(NamedTuple):
-    """The identity of the object a document defines; two documents may not share one."""
+@dataclass(frozen=True)
+class _Loaded:
+    location: SourceLocation
+    document: int
+    lines: Mapping[Path, int]
+    """The line of every key and list item of the document, by path (see `yamlparse`)."""
 
-    group: str
-    kind: str
-    namespace: str | None
-    name: str
-
-    def __str__(self) -> str:
-        if self.namespace:
-            return f"{self.kind}/{self.namespace}/{self.name}"
-        return f"{self.kind}/{self.name}"
+    def line_of(self, path: Path) -> int:
+        """The line of `path` in this document, or of its deepest existing ancestor."""
+        return line_in(self.lines, path, self.location.line)
 
 
 @dataclass(frozen=True)
-class LoadedSpec:
+class LoadedSpec(_Loaded):
     """A validated spec, where it came from, and its index among its file's documents."""
 
     spec: Spec
-    location: SourceLocation
-    document: int
 
     @property
-    def key(self) -> DocumentKey:
-        return DocumentKey(API_GROUP, self.spec.kind, None, self.spec.metadata.name)
+    def key(self) -> ObjectKey:
+        """The spec's identity: no two specs may share a kind and name."""
+        return ObjectKey(API_GROUP, self.spec.kind, None, self.spec.metadata.name)
 
 
 @dataclass(frozen=True)
-class LoadedManifest:
+class LoadedManifest(_Loaded):
     """A plain Kubernetes manifest (as parsed), where it came from, and its document index."""
 
     body: dict[str, Any]
-    location: SourceLocation
-    document: int
 
     @property
-    def key(self) -> DocumentKey:
-        return _manifest_key(self.body)
+    def key(self) -> ObjectKey:
+        """The object's key as written (namespace not yet defaulted)."""
+        return key_of(self.body)
 
 
 @dataclass(frozen=True)
@@ -274,14 +276,14 @@ class _Load:
         location = SourceLocation(file, doc.line)
         if model is None:
             if self._manifest_ok(file, doc):
-                self.manifests.append(LoadedManifest(value, location, doc.index))
+                self.manifests.append(LoadedManifest(location, doc.index, doc.lines, value))
             return
         try:
             spec = model.model_validate(value)
         except ValidationError as exc:
             self._add(validation_errors(exc, cast(type[BaseModel], model), doc, file))
             return
-        self.specs.append(LoadedSpec(cast(Spec, spec), location, doc.index))
+        self.specs.append(LoadedSpec(location, doc.index, doc.lines, cast(Spec, spec)))
 
     def _manifest_ok(self, file: str, doc: ParsedDocument) -> bool:
         metadata = doc.value.get("metadata")
@@ -307,10 +309,8 @@ class _Load:
     # -- across files ----------------------------------------------------------------------
 
     def _check_duplicates(self) -> None:
-        seen: dict[DocumentKey, SourceLocation] = {}
-        entries: list[tuple[DocumentKey, SourceLocation]] = [
-            (s.key, s.location) for s in self.specs
-        ] + [(m.key, m.location) for m in self.manifests]
+        seen: dict[ObjectKey, SourceLocation] = {}
+        entries = [(s.key, s.location) for s in self.specs]
         entries.sort(key=lambda e: (e[1].file, e[1].line))
         for key, here in entries:
             first = seen.setdefault(key, here)
@@ -328,15 +328,6 @@ class _Load:
         for error in errors:
             self.errors.append(error)
             self.failed.add(error.file)
-
-
-def _manifest_key(body: dict[str, Any]) -> DocumentKey:
-    api_version = str(body["apiVersion"])
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
-    metadata = body["metadata"]
-    return DocumentKey(
-        group, str(body["kind"]), metadata.get("namespace") or None, metadata["name"]
-    )
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.specs.base import API_GROUP, API_VERSION, SpecBase
+from reconciler.specs.keys import group_of
 from reconciler.specs.kinds import Mapping, Pattern, Policy, Tool
 from reconciler.specs.remediation import Remediation
 
@@ -39,8 +40,7 @@ def model_for(document: dict[str, Any]) -> type[SpecBase] | None:
         raise DocumentKindError("apiVersion", "apiVersion is required and must be a string")
     if not isinstance(kind, str) or not kind:
         raise DocumentKindError("kind", "kind is required and must be a string")
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
-    if group == API_GROUP:
+    if group_of(api_version) == API_GROUP:
         if api_version != API_VERSION:
             raise DocumentKindError(
                 "apiVersion", f"unknown apiVersion {api_version!r}: expected {API_VERSION}"

@@ -2,7 +2,8 @@
 
 The committed `schemas/*.json` are what editors use (yaml-language-server: put
 `# yaml-language-server: $schema=../schemas/tool.json` atop a spec file); a test fails when they
-are stale, so `reconciler schemas export schemas/` must be rerun after a model changes.
+are stale, so `reconciler schemas export schemas/` must be rerun after a model changes (the
+command writes the files; this module only builds them).
 
 They are written as JSON Schema draft-07, the newest draft yaml-language-server fully supports
 (it warns that 2020-12 is "not yet fully supported"): pydantic's `$defs` become `definitions`.
@@ -11,7 +12,6 @@ They are written as JSON Schema draft-07, the newest draft yaml-language-server 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -44,14 +44,3 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=False) + "\n"
-
-
-def export(directory: Path) -> list[Path]:
-    """Write every schema into `directory`; returns the files written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, schema in all_schemas().items():
-        path = directory / name
-        path.write_text(render(schema), encoding="utf-8")
-        written.append(path)
-    return written

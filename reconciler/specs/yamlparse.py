@@ -73,11 +73,17 @@ class ParsedDocument:
 
     def line_of(self, path: Path) -> int:
         """The line of `path`, or of its deepest existing ancestor (the document's line)."""
-        for end in range(len(path), 0, -1):
-            found = self.lines.get(path[:end])
-            if found is not None:
-                return found
-        return self.line
+        return line_in(self.lines, path, self.line)
+
+
+def line_in(lines: Mapping[Path, int], path: Path, default: int) -> int:
+    """The line of `path` in a document's line map, or of its deepest existing ancestor, or
+    `default` (the document's own line) when none is recorded."""
+    for end in range(len(path), 0, -1):
+        found = lines.get(path[:end])
+        if found is not None:
+            return found
+    return default
 
 
 @dataclass(frozen=True)

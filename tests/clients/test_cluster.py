@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient, Configuration
 
-from reconciler.clients.cluster import KubeCluster, connect
+from reconciler.clients.cluster import KubeCluster
 from reconciler.clients.cluster_api import (
     Cluster,
     ClusterError,
@@ -25,6 +25,7 @@ from reconciler.clients.cluster_api import (
     TransientClusterError,
     UnknownKindError,
 )
+from reconciler.clients.kubeconnect import connect
 from reconciler.clients.retry import RetryPolicy
 from tests.support.loopback import LoopbackServer
 

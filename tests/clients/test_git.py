@@ -14,6 +14,7 @@ from typing import Any
 import git
 import pytest
 
+from reconciler.clients.dirtree import DirectoryTree
 from reconciler.clients.git import (
     GitCredentials,
     GitError,
@@ -23,7 +24,6 @@ from reconciler.clients.git import (
     UnknownRevisionError,
     redact,
 )
-from reconciler.specs.dirtree import DirectoryTree
 from reconciler.specs.tree import SourceFile, SourceTree
 from tests.support.loopback import LoopbackServer
 

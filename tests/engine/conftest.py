@@ -14,11 +14,12 @@ import httpx
 import pytest
 import yaml
 
-from reconciler.clients.cluster import connect
 from reconciler.clients.cluster_api import Cluster
 from reconciler.clients.git import GitSource
-from reconciler.engine.reconcile import Engine, RunResult
+from reconciler.clients.kubeconnect import connect
+from reconciler.engine.result import RunResult
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
+from reconciler.runner import Runner, RunSettings
 from reconciler.specs.config import DriftMode
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
@@ -65,14 +66,8 @@ class Harness:
     source: GitSource
 
     def run(self, mode: str = "plan", drift_mode: DriftMode | None = None) -> RunResult:
-        revision = self.source.fetch()
-        tree = self.source.tree(revision.commit)
-        engine = Engine(self.cluster, source="demo", drift_mode=drift_mode)
-        return (
-            engine.apply(tree, revision.commit)
-            if mode == "apply"
-            else engine.plan(tree, revision.commit)
-        )
+        runner = Runner(self.source, self.cluster, "demo", settings=RunSettings(drift_mode))
+        return runner.apply() if mode == "apply" else runner.plan()
 
     def classes(self, run: RunResult) -> dict[str, str]:
         return {e.key.ref: str(e.cls) for e in run.plan.entries}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconciler.engine.diff import full_diff, subset_diff, unified
-from reconciler.engine.normalize import normalize
-from reconciler.engine.pointers import MISSING
+from reconciler.engine.core.diff import full_diff, subset_diff, unified
+from reconciler.engine.core.normalize import normalize
+from reconciler.engine.core.pointers import MISSING
 
 
 def test_defaulted_fields_are_not_differences() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.engine.fieldpaths import managers, owned_pointers
-from reconciler.engine.keys import ObjectKey
-from reconciler.engine.overrides import covering, overrides_for, strip
+from reconciler.engine.core.fieldpaths import managers, owned_pointers
+from reconciler.engine.core.overrides import covering, overrides_for, strip
 from reconciler.specs.config import IgnoreRule
+from reconciler.specs.keys import ObjectKey
 
 LIVE = {
     "apiVersion": "apps/v1",
@@ -90,7 +90,7 @@ def test_strip_removes_overridden_fields_only() -> None:
 
 
 def test_unset_in_matches_items_by_key_not_position() -> None:
-    from reconciler.engine.fieldpaths import unset_in
+    from reconciler.engine.core.fieldpaths import unset_in
 
     fields = {
         "f:spec": {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.engine.desired import DesiredObject
-from reconciler.engine.inventory import Inventory, InventoryEntry
-from reconciler.engine.keys import ObjectKey
-from reconciler.engine.ownership import with_ownership
-from reconciler.engine.plan import PlanClass, PlanInputs, build_plan
+from reconciler.engine.core.desired import DesiredObject
+from reconciler.engine.core.inventory import Inventory, InventoryEntry
+from reconciler.engine.core.ownership import with_ownership
+from reconciler.engine.core.plan import PlanClass, PlanInputs, build_plan
 from reconciler.specs.config import RepoConfig
+from reconciler.specs.keys import ObjectKey
 from reconciler.specs.kinds import Policy
+from tests.support.builders import desired, recorded
 
 SOURCE = "demo"
 
@@ -25,21 +26,13 @@ def cm(name: str, data: dict[str, str], **meta: Any) -> dict[str, Any]:
     return with_ownership(body, source=SOURCE, origin=f"{name}.yaml")
 
 
-def desired(body: dict[str, Any], origin: str | None = None) -> DesiredObject:
-    return DesiredObject(body, (origin or f"{body['metadata']['name']}.yaml",))
-
-
-def recorded(d: DesiredObject, digest: str | None = None) -> InventoryEntry:
-    return InventoryEntry(d.api_version, digest or d.digest, d.origins)
-
-
 def plan(
     wanted: list[DesiredObject],
     live: list[dict[str, Any]],
     inventory: dict[ObjectKey, InventoryEntry] | None = None,
     **kwargs: Any,
 ) -> dict[str, tuple[PlanClass, str]]:
-    from reconciler.engine.keys import key_of
+    from reconciler.specs.keys import key_of
 
     inputs = PlanInputs(
         source=SOURCE,
@@ -169,7 +162,7 @@ def test_dry_run_answer_settles_canonical_forms() -> None:
     a = desired(cm("a", {"cpu": "0.5"}))
     live = cm("a", {"cpu": "500m"})
     assert plan([a], [live], {a.key: recorded(a)})["a"][0] is PlanClass.DRIFT
-    from reconciler.engine.keys import key_of
+    from reconciler.specs.keys import key_of
 
     settled = plan([a], [live], {a.key: recorded(a)}, dry_run={key_of(live): live})
     assert settled["a"][0] is PlanClass.UNCHANGED
@@ -238,7 +231,7 @@ def test_policy_details_never_quote_a_secret() -> None:
             },
         }
     )
-    from reconciler.engine.policies import evaluate
+    from reconciler.engine.core.policies import evaluate
 
     secret = {
         "apiVersion": "v1",

@@ -6,24 +6,19 @@ from typing import Any
 
 import yaml
 
-from reconciler.engine.render import SourcedManifest, SourcedSpec, render
+from reconciler.engine.core.render import render
 from reconciler.specs.config import RepoConfig
-from reconciler.specs.registry import SPEC_KINDS
+from reconciler.specs.loader import LoadedSpec
+from tests.support.builders import loaded_manifest, loaded_spec
 
 CONFIG = RepoConfig(namespace="ai-ops")
 
 
-def spec(kind: str, name: str, body: dict[str, Any]) -> SourcedSpec:
-    doc = {
-        "apiVersion": "reconciler.dev/v1alpha1",
-        "kind": kind,
-        "metadata": {"name": name},
-        "spec": body,
-    }
-    return SourcedSpec(SPEC_KINDS[kind].model_validate(doc), f"specs/{name}.yaml")  # type: ignore[arg-type]
+def spec(kind: str, name: str, body: dict[str, Any]) -> LoadedSpec:
+    return loaded_spec(kind, name, body)
 
 
-def tool(name: str, status: str = "published", **extra: Any) -> SourcedSpec:
+def tool(name: str, status: str = "published", **extra: Any) -> LoadedSpec:
     return spec(
         "Tool", name, {"toolType": "prometheus", "description": name, "status": status, **extra}
     )
@@ -48,7 +43,7 @@ def test_toolset_config_map_holds_published_tools_only() -> None:
     assert [t["name"] for t in document["toolsets"]["prometheus"]["tools"]] == ["b-query"]
     assert "overrides.yaml" not in cm["data"]
     assert cm["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "reconciler"
-    assert set(out[0].origins) == {
+    assert set(out[0].files) == {
         "specs/a-query.yaml",
         "specs/b-query.yaml",
         "specs/draft-one.yaml",
@@ -115,9 +110,9 @@ def test_manifests_get_namespaces_and_namespace_objects() -> None:
     out = render(
         [],
         [
-            SourcedManifest(deployment, "a.yaml"),
-            SourcedManifest(role, "b.yaml"),
-            SourcedManifest(in_demo, "c.yaml"),
+            loaded_manifest(deployment, "a.yaml"),
+            loaded_manifest(role, "b.yaml"),
+            loaded_manifest(in_demo, "c.yaml"),
         ],
         config=CONFIG,
         source="s",
@@ -131,7 +126,7 @@ def test_manifests_get_namespaces_and_namespace_objects() -> None:
         "Service/demo/svc",
     ]
     assert [o.key for o in out] == sorted(o.key for o in out)
-    assert next(o for o in out if o.key.name == "demo").origins == ("c.yaml",)
+    assert next(o for o in out if o.key.name == "demo").files == ("c.yaml",)
 
 
 def test_render_is_deterministic() -> None:

@@ -21,7 +21,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from reconciler.localcluster.k8sschema import SchemaRegistry
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")

@@ -7,7 +7,7 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 
-from reconciler.localcluster.discovery import AGGREGATED_V2
+from reconciler.localcluster.api.discovery import AGGREGATED_V2
 from tests.localcluster.conftest import RunningCluster
 
 REQUIRED = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.localcluster.defaults import apply_defaults
+from reconciler.localcluster.core.defaults import apply_defaults
 
 
 def deployment(**spec: Any) -> dict[str, Any]:

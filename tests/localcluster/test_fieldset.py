@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.localcluster import fieldset as fs
-from reconciler.localcluster.k8sschema import SchemaRegistry
+from reconciler.localcluster.core import fieldset as fs
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
 
 CONTAINER_KEY = 'k:{"name":"nginx"}'
 

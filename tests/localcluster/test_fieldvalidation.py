@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.localcluster.fieldvalidation import unknown_and_invalid_fields
-from reconciler.localcluster.k8sschema import SchemaRegistry
+from reconciler.localcluster.core.fieldvalidation import unknown_and_invalid_fields
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
 
 
 def deployment() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.localcluster.k8sschema import SchemaRegistry
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
 
 CRD: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.localcluster.defaults import apply_defaults
-from reconciler.localcluster.errors import ApplyConflict
-from reconciler.localcluster.k8sschema import SchemaRegistry
-from reconciler.localcluster.managedfields import record_update, server_side_apply
+from reconciler.localcluster.core.defaults import apply_defaults
+from reconciler.localcluster.core.errors import ApplyConflict
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
+from reconciler.localcluster.core.managedfields import record_update, server_side_apply
 
 T1, T2, T3 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z", "2024-05-01T12:00:00Z"
 APP = 'k:{"name":"app"}'

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.localcluster.errors import PatchError
-from reconciler.localcluster.k8sschema import SchemaRegistry
-from reconciler.localcluster.patch import (
+from reconciler.localcluster.core.errors import PatchError
+from reconciler.localcluster.core.k8sschema import SchemaRegistry
+from reconciler.localcluster.core.patch import (
     StrategicMergePatchUnsupported,
     json_merge_patch,
     json_patch,

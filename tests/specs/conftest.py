@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.clients.dirtree import DirectoryTree
+from reconciler.engine.validate import validate_tree
 from reconciler.specs.config import RepoConfig
-from reconciler.specs.dirtree import DirectoryTree
 from reconciler.specs.loader import LoadResult, load_tree
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +37,14 @@ def load(tmp_path: Path) -> Loader:
         return load_tree(DirectoryTree(tmp_path), config=config)
 
     return _load
+
+
+@pytest.fixture
+def validate(tmp_path: Path) -> Loader:
+    """Like `load`, then rendered as `reconciler validate` does (keys defined twice found)."""
+
+    def _validate(files: dict[str, str | bytes], config: RepoConfig | None = None) -> LoadResult:
+        write_tree(tmp_path, files)
+        return validate_tree(DirectoryTree(tmp_path), config=config)
+
+    return _validate

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.clients.dirtree import DirectoryTree
 from reconciler.specs.config import RepoConfig
-from reconciler.specs.dirtree import DirectoryTree
+from reconciler.specs.keys import ObjectKey as DocumentKey
 from reconciler.specs.kinds import Tool
-from reconciler.specs.loader import DocumentKey, SourceLocation, load_tree
+from reconciler.specs.loader import SourceLocation, load_tree
 
 from .conftest import PROJECT_ROOT, Loader
 
@@ -242,14 +243,16 @@ def test_duplicates_across_files_name_both_places(load: Loader) -> None:
     assert result.valid_documents == 1
 
 
-def test_duplicates_within_a_file(load: Loader) -> None:
+def test_duplicates_within_a_file(validate: Loader) -> None:
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
-    result = load({"m.yaml": cm + "---\n" + cm})
+    result = validate({"m.yaml": cm + "---\n" + cm})
     assert where(result) == [("m.yaml", 5, "metadata.name")]
     assert "ConfigMap/n/c is defined twice: m.yaml:1 and m.yaml:5" in result.errors[0].message
 
 
-def test_same_name_in_other_namespace_group_or_kind_is_not_a_duplicate(load: Loader) -> None:
+def test_same_name_in_other_namespace_group_or_kind_is_not_a_duplicate(
+    validate: Loader,
+) -> None:
     docs = [
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a}\n",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: b}\n",
@@ -259,7 +262,7 @@ def test_same_name_in_other_namespace_group_or_kind_is_not_a_duplicate(load: Loa
         TOOL.format(name="x"),
         "apiVersion: example.com/v1\nkind: Tool\nmetadata: {name: x}\n",
     ]
-    result = load({"m.yaml": "---\n".join(docs)})
+    result = validate({"m.yaml": "---\n".join(docs)})
     assert result.errors == []
     assert len(result.manifests) == 6 and len(result.specs) == 1
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from reconciler.specs.dirtree import DirectoryTree
+from reconciler.clients.dirtree import DirectoryTree
 from reconciler.specs.loader import load_tree
 from reconciler.specs.schemas import all_schemas, render
 

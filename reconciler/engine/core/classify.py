@@ -1,0 +1,182 @@
+"""Putting one object into exactly one plan class (pure), with the reason a person would ask for.
+
+Desired objects, in order of precedence: held (a spec file that fed it last time failed now),
+foreign (Argo CD or Flux tracks the live object), denied (a deny policy fails), create (not
+live), then by comparison: unchanged, override (differences only on overridden fields), drift
+(git unchanged since the last apply, live differs) or update (git changed, or adopting).
+
+A key that two documents define is held (see `pair`), whatever else is true of it.
+Objects only in the inventory: held (their file failed, the repo failed, pruning everything is
+refused, or the live object is not labelled as ours), foreign, or prune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from reconciler.engine.core.compare import Comparison
+from reconciler.engine.core.desired import DesiredObject
+from reconciler.engine.core.diff import Difference, unified
+from reconciler.engine.core.normalize import normalize
+from reconciler.engine.core.ownership import (
+    DRIFT_ANNOTATION,
+    annotations_of,
+    foreign_owner,
+    is_owned_by,
+    prune_disabled,
+)
+from reconciler.engine.core.pair import Pair
+from reconciler.engine.core.patchview import with_values
+from reconciler.engine.core.plantypes import PlanClass, PlanEntry, PlanInputs
+from reconciler.engine.core.policies import PolicyResult, denial, evaluate
+
+
+def _drift_mode(desired: DesiredObject, inputs: PlanInputs) -> str:
+    mode = annotations_of(desired.body).get(DRIFT_ANNOTATION)
+    if mode in ("report", "revert", "propose"):
+        return mode
+    return inputs.config.drift.mode
+
+
+def _describe(differences: tuple[Difference, ...], limit: int = 3) -> str:
+    pointers = [d.pointer or "/" for d in differences]
+    more = f" and {len(pointers) - limit} more" if len(pointers) > limit else ""
+    return ", ".join(pointers[:limit]) + more
+
+
+def classify_conflict(pair: Pair) -> PlanEntry:
+    """A key defined twice: nothing is applied or pruned until one definition goes."""
+    assert pair.conflict is not None
+    first = pair.conflict.definitions[0]
+    reason = f"held: {pair.conflict.reason()}; nothing applied until one is removed"
+    api_version = pair.recorded.api_version if pair.recorded else first.api_version
+    return PlanEntry(pair.key, api_version, PlanClass.HELD, reason, live=pair.live)
+
+
+def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[PolicyResult, ...]]:
+    """The class of a desired object when it needs no comparison (held, foreign, denied,
+    create), else None; with the policy results for its operation either way."""
+    desired = pair.desired
+    assert desired is not None
+    key, body, live, recorded = pair.key, desired.body, pair.live, pair.recorded
+    base = PlanEntry(key, desired.api_version, PlanClass.UNCHANGED, "", desired=desired, live=live)
+    failed = sorted(set(recorded.origins if recorded else ()) & inputs.failed_files)
+    if failed and not desired.derived:
+        reason = f"held: spec file {', '.join(failed)} failed to load; kept as last applied"
+        return replace(base, cls=PlanClass.HELD, reason=reason), ()
+    if live is not None:
+        owner = foreign_owner(
+            live, argocd_instance_label=inputs.config.foreign.argocd_instance_label
+        )
+        if owner:
+            reason = f"tracked by {owner}: never written here; change it in {owner}'s git"
+            return replace(base, cls=PlanClass.FOREIGN, reason=reason), ()
+    operation = "create" if live is None else "update"
+    results = tuple(evaluate(inputs.policies, key, body, operation))
+    denied = denial(results)
+    if denied is not None:
+        detail = f" ({denied.details[0]})" if denied.details else ""
+        reason = f"denied by policy {denied.policy}: {denied.message}{detail}"
+        return replace(base, cls=PlanClass.DENIED, reason=reason, policies=results), results
+    if live is None:
+        deleted = recorded is not None and recorded.digest == desired.digest
+        entry = replace(
+            base,
+            cls=PlanClass.CREATE,
+            reason="deleted from the cluster since the last apply"
+            if deleted
+            else "not in the cluster",
+            diff=unified(None, body, key.ref),
+            apply_body=body,
+            policies=results,
+        )
+        return entry, results
+    return None, results
+
+
+def classify_compared(
+    pair: Pair,
+    comparison: Comparison,
+    policies: tuple[PolicyResult, ...],
+    answer: dict[str, Any] | None,
+    inputs: PlanInputs,
+) -> PlanEntry:
+    """Unchanged, override, drift or update, from the (settled) comparison of a live object."""
+    desired, live, recorded, key = pair.desired, pair.live, pair.recorded, pair.key
+    assert desired is not None and live is not None
+    base = PlanEntry(
+        key,
+        desired.api_version,
+        PlanClass.UNCHANGED,
+        "",
+        desired=desired,
+        live=live,
+        policies=policies,
+        overrides=comparison.overrides,
+        apply_body=comparison.apply_body,
+    )
+    if not comparison.uncovered:
+        if comparison.covered or comparison.preserved:
+            reasons = sorted(
+                {f"{d.pointer} {o.reason}" for d, o in comparison.covered}
+                | {f"{o.pointer} {o.reason}" for o in comparison.preserved}
+            )
+            return replace(base, cls=PlanClass.OVERRIDE, reason="overridden: " + "; ".join(reasons))
+        return replace(base, cls=PlanClass.UNCHANGED, reason="live matches git")
+    expected = answer or _expected(live, comparison.uncovered)
+    diff = unified(normalize(live), normalize(expected), key.ref)
+    changed = _describe(comparison.uncovered)
+    if recorded is not None and recorded.digest == desired.digest:
+        mode = _drift_mode(desired, inputs)
+        reason = f"drift: live differs at {changed} while git is unchanged (mode {mode})"
+        return replace(base, cls=PlanClass.DRIFT, reason=reason, diff=diff, drift_mode=mode)
+    if recorded is None and not is_owned_by(live, inputs.source):
+        reason = f"exists but not managed by this source: will adopt ({changed})"
+    else:
+        reason = f"git changed: {changed}"
+    return replace(base, cls=PlanClass.UPDATE, reason=reason, diff=diff)
+
+
+def _expected(live: dict[str, Any], differences: tuple[Difference, ...]) -> dict[str, Any]:
+    """Live with git's values written in: what the object looks like after apply (for diffs)."""
+    return with_values(live, [(d.pointer, d.desired) for d in differences])
+
+
+def classify_leftover(pair: Pair, inputs: PlanInputs) -> PlanEntry | None:
+    """Classify an object the inventory has and git no longer wants; None when already gone."""
+    key, live, recorded = pair.key, pair.live, pair.recorded
+    assert recorded is not None
+    base = PlanEntry(key, recorded.api_version, PlanClass.PRUNE, "", live=live)
+    failed = sorted(set(recorded.origins) & inputs.failed_files)
+    if inputs.load_failed:
+        return replace(
+            base,
+            cls=PlanClass.HELD,
+            reason="held: the repo failed to load; nothing is pruned",
+        )
+    if failed:
+        reason = f"held: spec file {', '.join(failed)} failed to load; not pruned"
+        return replace(base, cls=PlanClass.HELD, reason=reason)
+    if live is None:
+        return None
+    owner = foreign_owner(live, argocd_instance_label=inputs.config.foreign.argocd_instance_label)
+    if owner:
+        reason = f"tracked by {owner} now: not pruned"
+        return replace(base, cls=PlanClass.FOREIGN, reason=reason)
+    if not is_owned_by(live, inputs.source):
+        reason = "held: not labelled as this source's own; not pruned"
+        return replace(base, cls=PlanClass.HELD, reason=reason)
+    if not inputs.desired and not inputs.config.prune.allow_empty:
+        reason = "held: git renders nothing; refusing to prune everything (prune.allowEmpty)"
+        return replace(base, cls=PlanClass.HELD, reason=reason)
+    results = tuple(evaluate(inputs.policies, key, live, "delete"))
+    denied = denial(results)
+    if denied is not None:
+        reason = f"denied by policy {denied.policy}: {denied.message}; not pruned"
+        return replace(base, cls=PlanClass.DENIED, reason=reason, policies=results)
+    diff = unified(normalize(live), None, key.ref)
+    if not inputs.config.prune.enabled or prune_disabled(live):
+        reason = "gone from git; prune disabled, kept"
+        return replace(base, cls=PlanClass.PRUNE, reason=reason, diff=diff, prune_disabled=True)
+    return replace(base, cls=PlanClass.PRUNE, reason="gone from git", diff=diff)

@@ -1,0 +1,48 @@
+"""`DesiredObject`: one rendered Kubernetes object, with where it came from.
+
+`provenance` names the documents that contributed to it (several for aggregate objects such as
+the toolset ConfigMap) and, for generated values, the spec field behind each. The inventory keeps
+its `files`, so that when one of those files later fails to load, the objects it fed are held
+instead of pruned or rewritten without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.engine.core.provenance import Provenance
+from reconciler.specs.keys import ObjectKey, key_of
+
+
+def digest(body: dict[str, Any]) -> str:
+    """A short content hash of a body: equal bodies give equal digests, whatever the key order."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class DesiredObject:
+    """`derived` objects (a namespace created because objects render into it) do not depend on
+    the content of any one file, so a failing file never holds them."""
+
+    body: dict[str, Any]
+    provenance: Provenance
+    derived: bool = False
+    key: ObjectKey = field(init=False)
+    digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", key_of(self.body))
+        object.__setattr__(self, "digest", digest(self.body))
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The spec files it came from, sorted."""
+        return self.provenance.files
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))

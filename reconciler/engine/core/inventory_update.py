@@ -1,0 +1,43 @@
+"""The inventory after an apply, built from its results (pure): prune = old - new next time.
+
+An object stays recorded while it may exist because of this source: applied or unchanged
+objects get their new digest; failed, held, denied or unreverted objects keep their old record;
+deleted, foreign and prune-disabled (orphaned) objects leave it.
+"""
+
+from __future__ import annotations
+
+from reconciler.engine.core.inventory import Inventory, InventoryEntry
+from reconciler.engine.core.plantypes import PlanClass
+from reconciler.engine.core.results import ObjectResult, Outcome
+from reconciler.specs.keys import ObjectKey
+
+
+def next_inventory(
+    previous: Inventory, results: list[ObjectResult], commit: str | None
+) -> Inventory:
+    entries: dict[ObjectKey, InventoryEntry] = {}
+    for result in results:
+        entry = result.entry
+        old = previous.entries.get(entry.key)
+        desired = entry.desired
+        fresh = (
+            InventoryEntry(entry.api_version, desired.digest, desired.files) if desired else None
+        )
+        if entry.cls is PlanClass.FOREIGN:
+            continue
+        if entry.cls is PlanClass.PRUNE:
+            if result.outcome is Outcome.FAILED and old is not None:
+                entries[entry.key] = old
+            continue
+        if result.outcome in (Outcome.CREATED, Outcome.CONFIGURED, Outcome.UNCHANGED):
+            if fresh is not None:
+                entries[entry.key] = fresh
+        elif old is not None:
+            entries[entry.key] = old
+    return Inventory(previous.source, commit, entries)
+
+
+def changed(previous: Inventory, current: Inventory) -> bool:
+    """Only a change of entries is worth a write: a no-op reconcile must write nothing."""
+    return previous.entries != current.entries

@@ -1,0 +1,8 @@
+"""The pure semantics of the API server: no HTTP, no storage, no threads of its own.
+
+Kind schemas (`k8sschema`), field sets and managedFields, patches (JSON, merge, strategic),
+defaults, field validation, server-owned metadata (`objectmeta`), per-kind strategies
+(`strategies`), selectors, the served resource types (`resources`), and errors as data
+(`errors`, and `status`: the `Status` bodies failures are answered with). Imports nothing
+else of `reconciler.localcluster`.
+"""
