@@ -64,17 +64,3 @@ class RetryPolicy:
                 if failures >= self.attempts:
                     raise
                 self.sleep(self.delay(failures, err.retry_after))
-
-
-NO_RETRY = RetryPolicy(attempts=1)
-
-
-def with_retries(
-    fn: Callable[[], T],
-    *,
-    attempts: int = 3,
-    base_delay: float = 0.2,
-    max_delay: float = 5.0,
-) -> T:
-    """`fn()` retried on transient cluster errors: `RetryPolicy(...).call(fn)`."""
-    return RetryPolicy(attempts=attempts, base_delay=base_delay, max_delay=max_delay).call(fn)

@@ -1,5 +1,8 @@
-"""The reconcile engine: specs -> render -> pair -> diff -> plan -> apply -> inventory.
+"""The reconcile engine: load -> render -> pair -> compare -> dry-run -> classify -> apply.
 
-Everything here except `apply` and `inventory_store` is pure: functions of their arguments, no
-I/O. The facade in `reconcile.py` wires them to a git source and a cluster.
+`core/` is pure (functions of their arguments, no I/O): render with provenance, pairing,
+comparison, classification, the plan, policies and the inventory model. The facade around it
+reads and writes through the cluster port: `reconcile.Engine` (plan, apply), `live` (reads),
+`apply` (the only writer), `scopes` (discovery), `validate` (offline: no cluster), `errors` and
+`result` (what a run returns). Running a source from git is `reconciler.runner`'s job.
 """

@@ -52,6 +52,6 @@ class OverlayTree:
 
 def _clean(path: str) -> str:
     parts = [p for p in path.split("/") if p not in ("", ".")]
-    if not parts or ".." in parts or parts[0] == ".git":
+    if path.startswith("/") or not parts or ".." in parts or parts[0] == ".git":
         raise ValueError(f"{path!r} is not a path inside the repository")
     return "/".join(parts)

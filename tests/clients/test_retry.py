@@ -1,4 +1,4 @@
-"""RetryPolicy / with_retries: which errors are retried, and how long it waits."""
+"""RetryPolicy: which errors are retried, and how long it waits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from reconciler.clients.cluster_api import (
     ConflictError,
     TransientClusterError,
 )
-from reconciler.clients.retry import RetryPolicy, with_retries
+from reconciler.clients.retry import RetryPolicy
 
 
 def flaky(failures: list[ClusterError], result: str = "ok") -> Callable[[], str]:
@@ -74,9 +74,9 @@ def test_terminal_errors_are_not_retried(error: ClusterError) -> None:
     assert slept == []
 
 
-def test_with_retries_and_invalid_policies() -> None:
-    assert with_retries(flaky([transient()]), attempts=2, base_delay=0.0) == "ok"
+def test_one_attempt_and_invalid_policies() -> None:
+    assert RetryPolicy(attempts=2, base_delay=0.0).call(flaky([transient()])) == "ok"
     with pytest.raises(TransientClusterError):
-        with_retries(flaky([transient()]), attempts=1)
+        RetryPolicy(attempts=1).call(flaky([transient()]))
     with pytest.raises(ValueError, match="attempts"):
         RetryPolicy(attempts=0)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
-from tests.engine.conftest import SpecRepo
 from tests.engine.test_scenarios import TOOL, config_map, deployment
+from tests.support.scenario import SpecRepo
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
@@ -202,3 +202,36 @@ def test_watch_replans_on_save(tmp_path: Path, spec_repo: SpecRepo) -> None:
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_watch_honours_the_flags_plan_honours(
+    tmp_path: Path, spec_repo: SpecRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec_repo.write("config.yaml", [config_map("settings", {"a": "1"})])
+    spec_repo.commit("seed")
+    cluster = f"local:{tmp_path / 'cluster'}"
+    base = ["--repo", str(spec_repo.path), "--cluster", cluster, "--source", "team"]
+    assert main(["apply", *base, "--cache-dir", str(tmp_path / "cache")]) == 0
+    capsys.readouterr()
+    from reconciler.clients.kubeconnect import connect
+
+    with connect(cluster) as live:
+        live.apply(
+            config_map("settings", {"a": "by hand"}), field_manager="kubectl-edit", force=True
+        )
+    command = [sys.executable, "-m", "reconciler", "plan", "--watch", *base]
+    command += ["--drift-mode", "revert", "--output", "json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("watching ")
+        doc = json.loads(process.stdout.readline())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert doc["source"] == "team"  # --source: the inventory `apply` wrote is found
+    (entry,) = [o for o in doc["objects"] if o["name"] == "settings"]
+    assert (entry["class"], entry["driftMode"]) == ("drift", "revert")  # --drift-mode

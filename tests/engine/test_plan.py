@@ -1,4 +1,5 @@
-"""Plan classification from data: every class, each for the reason a person would expect."""
+"""Plan classification from data: policies, and every object exactly once. The cases of each
+class live as YAML fixtures under `tests/data/classify/` (see `test_classify_fixtures.py`)."""
 
 from __future__ import annotations
 
@@ -46,84 +47,6 @@ def plan(
     return {e.key.name: (e.cls, e.reason) for e in build_plan(inputs).entries}
 
 
-def test_create_unchanged_update_drift() -> None:
-    a, b, c, d = (desired(cm(n, {"k": "v"})) for n in "abcd")
-    live_b = cm("b", {"k": "v"})
-    live_c = cm("c", {"k": "old"})
-    live_d = cm("d", {"k": "edited"})
-    result = plan(
-        [a, b, c, d],
-        [live_b, live_c, live_d],
-        {b.key: recorded(b), c.key: recorded(c, "older"), d.key: recorded(d)},
-    )
-    assert result["a"][0] is PlanClass.CREATE
-    assert result["b"][0] is PlanClass.UNCHANGED
-    assert result["c"] == (PlanClass.UPDATE, "git changed: /data/k")
-    assert result["d"][0] is PlanClass.DRIFT and "/data/k" in result["d"][1]
-
-
-def test_unmanaged_existing_object_is_adopted() -> None:
-    a = desired(cm("a", {"k": "v"}))
-    live = {**cm("a", {"k": "x"}), "metadata": {"name": "a", "namespace": "ns"}}
-    cls, reason = plan([a], [live])["a"]
-    assert cls is PlanClass.UPDATE and "will adopt" in reason
-
-
-def test_override_by_annotation() -> None:
-    a = desired(cm("a", {"k": "v"}))
-    live = cm("a", {"k": "mine"}, annotations={"reconciler.dev/override-paths": "/data/k"})
-    cls, reason = plan([a], [live], {a.key: recorded(a)})["a"]
-    assert cls is PlanClass.OVERRIDE and "/data/k" in reason
-
-
-def test_prune_held_and_empty_guard() -> None:
-    kept = desired(cm("kept", {}))
-    gone = desired(cm("gone", {}))
-    broken = desired(cm("broken", {}), "broken.yaml")
-    inventory = {k.key: recorded(k) for k in (kept, gone, broken)}
-    live = [cm("kept", {}), cm("gone", {}), cm("broken", {})]
-    result = plan([kept], live, inventory, failed_files=frozenset({"broken.yaml"}))
-    assert result["gone"] == (PlanClass.PRUNE, "gone from git")
-    assert result["broken"][0] is PlanClass.HELD and "broken.yaml" in result["broken"][1]
-    empty = plan([], live, inventory)
-    assert {c for c, _ in empty.values()} == {PlanClass.HELD}
-    allowed = plan(
-        [], live, inventory, config=RepoConfig.model_validate({"prune": {"allowEmpty": True}})
-    )
-    assert allowed["gone"][0] is PlanClass.PRUNE
-
-
-def test_repo_that_failed_to_load_prunes_nothing() -> None:
-    gone = desired(cm("gone", {}))
-    result = plan([], [cm("gone", {})], {gone.key: recorded(gone)}, load_failed=True)
-    assert result["gone"][0] is PlanClass.HELD
-
-
-def test_never_prune_unlabelled_or_disabled() -> None:
-    a, b = desired(cm("a", {})), desired(cm("b", {}))
-    other = desired(cm("other", {}))
-    unlabelled = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "a", "namespace": "ns"},
-    }
-    disabled = cm("b", {}, annotations={"reconciler.dev/prune": "disabled"})
-    result = plan([other], [unlabelled, disabled], {a.key: recorded(a), b.key: recorded(b)})
-    assert result["a"][0] is PlanClass.HELD
-    assert result["b"] == (PlanClass.PRUNE, "gone from git; prune disabled, kept")
-
-
-def test_foreign_objects_are_never_written_or_pruned() -> None:
-    a, b = desired(cm("a", {"k": "v"})), desired(cm("b", {}))
-    argo = cm(
-        "a", {"k": "x"}, annotations={"argocd.argoproj.io/tracking-id": "app:/ConfigMap:ns/a"}
-    )
-    flux = cm("b", {}, labels={"kustomize.toolkit.fluxcd.io/name": "apps"})
-    result = plan([a, desired(cm("c", {}))], [argo, flux], {b.key: recorded(b)})
-    assert result["a"][0] is PlanClass.FOREIGN and "Argo CD" in result["a"][1]
-    assert result["b"][0] is PlanClass.FOREIGN and "Flux" in result["b"][1]
-
-
 def test_deny_policy() -> None:
     policy = Policy.model_validate(
         {
@@ -142,30 +65,6 @@ def test_deny_policy() -> None:
     result = plan([bad, good], [], policies=[policy])
     assert result["bad"][0] is PlanClass.DENIED and "no passwords" in result["bad"][1]
     assert result["good"][0] is PlanClass.CREATE
-
-
-def test_drift_mode_from_annotation_and_config() -> None:
-    body = cm("a", {"k": "v"}, annotations={"reconciler.dev/drift": "revert"})
-    a = desired(body)
-    live = cm("a", {"k": "x"}, annotations={"reconciler.dev/drift": "revert"})
-    inputs_plan = plan([a], [live], {a.key: recorded(a)})
-    assert "mode revert" in inputs_plan["a"][1]
-    b = desired(cm("b", {"k": "v"}))
-    proposing = RepoConfig.model_validate({"drift": {"mode": "propose"}})
-    assert (
-        "mode propose"
-        in plan([b], [cm("b", {"k": "x"})], {b.key: recorded(b)}, config=proposing)["b"][1]
-    )
-
-
-def test_dry_run_answer_settles_canonical_forms() -> None:
-    a = desired(cm("a", {"cpu": "0.5"}))
-    live = cm("a", {"cpu": "500m"})
-    assert plan([a], [live], {a.key: recorded(a)})["a"][0] is PlanClass.DRIFT
-    from reconciler.specs.keys import key_of
-
-    settled = plan([a], [live], {a.key: recorded(a)}, dry_run={key_of(live): live})
-    assert settled["a"][0] is PlanClass.UNCHANGED
 
 
 def test_every_object_exactly_once() -> None:
@@ -209,12 +108,6 @@ def test_only_policies_naming_delete_can_stop_a_prune() -> None:
         "denied by policy no-prune: no-prune says no; not pruned",
     )
     assert guarded["other"][0] is PlanClass.PRUNE
-
-
-def test_invalid_repo_config_reads_nothing_it_would_apply() -> None:
-    gone = desired(cm("gone", {}))
-    result = plan([gone], [cm("gone", {})], {gone.key: recorded(gone)}, load_failed=True)
-    assert result == {"gone": (PlanClass.HELD, "held: the repo failed to load; nothing is pruned")}
 
 
 def test_policy_details_never_quote_a_secret() -> None:

@@ -8,57 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.engine.conftest import Harness, SpecRepo
+from tests.support.scenario import CRD, TOOL, Harness, SpecRepo, config_map, deployment, seed
 
 WEB = "Deployment/demo/web"
-
-
-def deployment(replicas: int = 2, image: str = "nginx:1.27", **meta: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "demo", **meta},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "containers": [
-                        {"name": "web", "image": image, "ports": [{"containerPort": 80}]}
-                    ]
-                },
-            },
-        },
-    }
-
-
-def config_map(name: str, data: dict[str, str], namespace: str = "demo") -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace},
-        "data": data,
-    }
-
-
-TOOL = """\
-apiVersion: reconciler.dev/v1alpha1
-kind: Tool
-metadata: {name: prom-query}
-spec:
-  toolType: prometheus
-  description: Instant PromQL query
-  readOnly: true
-  status: published
-"""
-
-
-def seed(spec_repo: SpecRepo) -> None:
-    spec_repo.write("app.yaml", [deployment()])
-    spec_repo.write("config.yaml", [config_map("settings", {"a": "1"})])
-    spec_repo.write("tools.yaml", TOOL)
-    spec_repo.commit("seed")
 
 
 def test_create_then_noop_apply_makes_zero_writes(harness: Harness, spec_repo: SpecRepo) -> None:
@@ -257,33 +209,6 @@ def test_one_bad_object_fails_alone(harness: Harness, spec_repo: SpecRepo) -> No
     assert str(outcomes[WEB].outcome) == "created"
     # The failed object is not in the inventory and is retried next time.
     assert harness.classes(harness.run())["Deployment/demo/bad"] == "create"
-
-
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "scaledobjects.keda.sh"},
-    "spec": {
-        "group": "keda.sh",
-        "names": {"kind": "ScaledObject", "plural": "scaledobjects", "singular": "scaledobject"},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1alpha1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
 
 
 def test_crd_and_its_custom_resource_in_one_apply(harness: Harness, spec_repo: SpecRepo) -> None:

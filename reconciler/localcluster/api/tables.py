@@ -22,8 +22,6 @@ from reconciler.localcluster.core.resources import ResourceType
 Cell = Callable[[dict[str, Any]], Any]
 Column = tuple[str, str, int, Cell]  # name, type, priority, cell
 
-TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
-
 
 def wants_table(accept: str) -> bool:
     first = accept.split(",", 1)[0]

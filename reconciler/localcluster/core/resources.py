@@ -266,12 +266,6 @@ class ResourceRegistry:
                 return t
         return None
 
-    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
-        for t in self.all():
-            if t.api_version == api_version and t.kind == kind:
-                return t
-        return None
-
     def group_versions(self) -> dict[str, list[str]]:
         """Group -> served versions, core group under "" and groups in discovery order."""
         out: dict[str, list[str]] = {g: [] for g in GROUP_ORDER}

@@ -112,10 +112,6 @@ class Store:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def current_rv(self) -> int:
-        with self._lock:
-            return self._meta("rv")
-
     def get(self, key: ObjectKey) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
