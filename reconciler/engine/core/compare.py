@@ -20,7 +20,7 @@ from typing import Any
 
 from reconciler.engine.core.desired import DesiredObject
 from reconciler.engine.core.diff import Difference, full_diff, subset_diff
-from reconciler.engine.core.fieldpaths import managers, unset_in
+from reconciler.engine.core.fieldpaths import ManagerEntry, managers, unset_in
 from reconciler.engine.core.normalize import DEFAULT_NORMALIZERS, Normalizer, normalize
 from reconciler.engine.core.overrides import Override, covering, overrides_for, strip
 from reconciler.engine.core.ownership import FIELD_MANAGER
@@ -68,16 +68,18 @@ class Comparer:
     def compare(self, desired: DesiredObject, live: dict[str, Any]) -> Comparison:
         self.calls += 1
         options = self.options
+        entries = managers(live)  # decoded once: overrides and removed fields both read them
         overrides = overrides_for(
             desired.key,
             live,
             override_managers=options.override_managers,
             ignore_rules=options.ignore_rules,
+            entries=entries,
         )
         want = normalize(desired.body, options.normalizers)
         have = normalize(live, options.normalizers)
         # Ownership is read from the raw object: normalizing drops managedFields.
-        removed = [d for d in _removed_fields(want, live) if not server_only(d.pointer)]
+        removed = [d for d in _removed_fields(want, live, entries) if not server_only(d.pointer)]
         differences = subset_diff(want, have) + removed
         uncovered = [d for d in differences if covering(d.pointer, overrides) is None]
         covered = [(d, o) for d in differences if (o := covering(d.pointer, overrides)) is not None]
@@ -111,11 +113,13 @@ def settle(
     return replace(comparison, uncovered=tuple(uncovered), settled=True)
 
 
-def _removed_fields(desired: dict[str, Any], live: dict[str, Any]) -> list[Difference]:
+def _removed_fields(
+    desired: dict[str, Any], live: dict[str, Any], entries: list[ManagerEntry]
+) -> list[Difference]:
     """Fields the reconciler applied before that git no longer sets (apply will remove them).
-    `live` must be the raw object: its managedFields say what the reconciler owns."""
+    `live` must be the raw object, `entries` its managedFields: they say what we own."""
     out = []
-    for entry in managers(live):
+    for entry in entries:
         if entry.manager != FIELD_MANAGER or entry.operation != "Apply":
             continue
         for pointer in unset_in(entry.fields_v1, live, desired):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from reconciler.engine.core.provenance import Provenance
@@ -31,12 +32,15 @@ class DesiredObject:
     body: dict[str, Any]
     provenance: Provenance
     derived: bool = False
-    key: ObjectKey = field(init=False)
-    digest: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", key_of(self.body))
-        object.__setattr__(self, "digest", digest(self.body))
+    @cached_property
+    def key(self) -> ObjectKey:
+        return key_of(self.body)
+
+    @cached_property
+    def digest(self) -> str:
+        """The content hash the inventory records: did git change since the last apply?"""
+        return digest(self.body)
 
     @property
     def files(self) -> tuple[str, ...]:

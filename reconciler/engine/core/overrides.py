@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.engine.core.fieldpaths import managers
+from reconciler.engine.core.fieldpaths import ManagerEntry, managers
 from reconciler.engine.core.ownership import OVERRIDE_PATHS_ANNOTATION, annotations_of, labels_of
 from reconciler.engine.core.pointers import covers, split
 from reconciler.engine.core.render import GENERATED_LABEL, OVERRIDES_KEY
@@ -63,10 +63,12 @@ def overrides_for(
     *,
     override_managers: frozenset[str],
     ignore_rules: tuple[IgnoreRule, ...],
+    entries: list[ManagerEntry] | None = None,
 ) -> list[Override]:
-    """Every override that applies to one live object."""
+    """Every override that applies to one live object (`entries`: its decoded managedFields,
+    when the caller has them already)."""
     found: list[Override] = []
-    for entry in managers(live):
+    for entry in managers(live) if entries is None else entries:
         if entry.manager in override_managers:
             via = f" via /{entry.subresource}" if entry.subresource else ""
             found.extend(

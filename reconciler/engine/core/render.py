@@ -198,7 +198,9 @@ def render(
     rendered.extend(_namespace(ns, origins) for ns, origins in needed.items())
     owned = [
         DesiredObject(
-            with_ownership(d.body, source=source, origin=d.files[0]), d.provenance, d.derived
+            with_ownership(d.body, source=source, origin=d.provenance.files[0]),
+            d.provenance,
+            d.derived,
         )
         for d in rendered
     ]
