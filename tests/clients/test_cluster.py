@@ -7,8 +7,6 @@ the API (discovery plus one ConfigMap) to answer 503 before it answers 200.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -27,28 +25,8 @@ from reconciler.clients.cluster_api import (
 )
 from reconciler.clients.kubeconnect import connect
 from reconciler.clients.retry import RetryPolicy
+from tests.clients.conftest import MANAGER
 from tests.support.loopback import LoopbackServer
-
-MANAGER = "reconciler"
-
-
-# -- the embedded server ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeCluster]:
-    with connect(f"local:{tmp_path_factory.mktemp('localcluster')}") as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def ns(local: KubeCluster) -> str:
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    local.apply(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-        field_manager=MANAGER,
-    )
-    return name
 
 
 def configmap(ns: str, name: str, data: dict[str, str], **labels: str) -> dict[str, Any]:

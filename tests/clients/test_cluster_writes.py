@@ -4,32 +4,13 @@ the embedded server: what Leases and the watch cache will build on."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from reconciler.clients.cluster import KubeCluster
 from reconciler.clients.cluster_api import ClusterError, ConflictError, WatchEvent
-from reconciler.clients.kubeconnect import connect
-
-MANAGER = "reconciler"
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeCluster]:
-    with connect(f"local:{tmp_path_factory.mktemp('localcluster')}") as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def ns(local: KubeCluster) -> str:
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    local.create(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, field_manager=MANAGER
-    )
-    return name
+from tests.clients.conftest import MANAGER
 
 
 def lease(ns: str, holder: str, rv: str | None = None) -> dict[str, Any]:

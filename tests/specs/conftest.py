@@ -28,23 +28,21 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
+def _writer(tmp_path: Path, read: Callable[..., LoadResult]) -> Loader:
+    def _run(files: dict[str, str | bytes], config: RepoConfig | None = None) -> LoadResult:
+        write_tree(tmp_path, files)
+        return read(DirectoryTree(tmp_path), config=config)
+
+    return _run
+
+
 @pytest.fixture
 def load(tmp_path: Path) -> Loader:
     """`load({"a.yaml": "..."}, config=None)`: write the files, then `load_tree` them."""
-
-    def _load(files: dict[str, str | bytes], config: RepoConfig | None = None) -> LoadResult:
-        write_tree(tmp_path, files)
-        return load_tree(DirectoryTree(tmp_path), config=config)
-
-    return _load
+    return _writer(tmp_path, load_tree)
 
 
 @pytest.fixture
 def validate(tmp_path: Path) -> Loader:
     """Like `load`, then rendered as `reconciler validate` does (keys defined twice found)."""
-
-    def _validate(files: dict[str, str | bytes], config: RepoConfig | None = None) -> LoadResult:
-        write_tree(tmp_path, files)
-        return validate_tree(DirectoryTree(tmp_path), config=config)
-
-    return _validate
+    return _writer(tmp_path, validate_tree)
