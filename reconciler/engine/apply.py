@@ -66,16 +66,40 @@ def _write(entry: PlanEntry, cluster: Cluster) -> ObjectResult:
         action = "delete" if entry.cls is PlanClass.PRUNE else "apply"
         error = ObjectError(entry.key, action, exc, blame(entry.desired))
         return ObjectResult(entry, Outcome.FAILED, exc.message, error)
-    if entry.cls is PlanClass.CREATE:
+    if entry.live is None:
         return ObjectResult(entry, Outcome.CREATED)
     return ObjectResult(entry, Outcome.CONFIGURED)
 
 
-def apply_plan(entries: tuple[PlanEntry, ...], cluster: Cluster) -> list[ObjectResult]:
-    """Execute the writes of a plan; results come back in the plan's order."""
-    writes = sorted((e for e in entries if e.writes and e.cls is not PlanClass.PRUNE), key=_rank)
-    prunes = sorted((e for e in entries if e.writes and e.cls is PlanClass.PRUNE), key=_rank)
+def apply_plan(
+    entries: tuple[PlanEntry, ...], cluster: Cluster, *, creates: bool = True
+) -> list[ObjectResult]:
+    """Execute the writes of a plan; results come back in the plan's order. With `creates`
+    False nothing is written at all except updates of objects that exist (the inventory could
+    not record what would be created, so a create now could be orphaned by a crash), and
+    nothing is pruned (the inventory that says what to prune is in doubt)."""
+    if creates:
+        chosen = [e for e in entries if e.writes]
+    else:
+        chosen = [
+            e for e in entries if e.writes and e.live is not None and e.cls is not PlanClass.PRUNE
+        ]
+    writes = sorted((e for e in chosen if e.cls is not PlanClass.PRUNE), key=_rank)
+    prunes = sorted((e for e in chosen if e.cls is PlanClass.PRUNE), key=_rank)
     done: dict[ObjectKey, ObjectResult] = {}
     for entry in writes + list(reversed(prunes)):
         done[entry.key] = _write(entry, cluster)
-    return [done.get(e.key) or _passive(e) for e in entries]
+    return [
+        done.get(e.key)
+        or (
+            ObjectResult(e, Outcome.SKIPPED, "not written: the inventory could not record it")
+            if e.writes
+            else _passive(e)
+        )
+        for e in entries
+    ]
+
+
+def _updates(entry: PlanEntry) -> bool:
+    """A write to an object that exists (not a create, not a prune)."""
+    return entry.live is not None and entry.cls is not PlanClass.PRUNE

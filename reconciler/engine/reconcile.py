@@ -11,20 +11,23 @@ invalid applies and prunes nothing.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from typing import Any
 
 from reconciler.clients.cluster_api import Cluster, ClusterError
 from reconciler.engine.apply import apply_plan
 from reconciler.engine.core.compare import CompareOptions, Comparer
 from reconciler.engine.core.desired_set import desired_set
-from reconciler.engine.core.inventory import Inventory
-from reconciler.engine.core.inventory_update import changed, next_inventory
+from reconciler.engine.core.inventory import Inventory, SourceOrigin
+from reconciler.engine.core.inventory_update import changed, next_inventory, with_pending_creates
 from reconciler.engine.core.ownership import FIELD_MANAGER
 from reconciler.engine.core.plan import Assessment, PlanInputs, assess, decide, dry_run_requests
 from reconciler.engine.errors import ObjectError, RunError, blame, sort_errors
 from reconciler.engine.live import read_inventory, read_live
 from reconciler.engine.result import RunResult
 from reconciler.engine.scopes import Scopes
+from reconciler.engine.store import DIGEST_KEY_SECRET, read_digest_key, write_inventory
 from reconciler.specs.config import DriftMode, DriftSettings
 from reconciler.specs.errors import SpecError
 from reconciler.specs.keys import ObjectKey
@@ -33,6 +36,7 @@ from reconciler.specs.loader import load_tree
 from reconciler.specs.tree import SourceTree
 
 DEFAULT_INVENTORY_NAMESPACE = "reconciler-system"
+_DIGEST_KEY = ObjectKey("", "Secret", DEFAULT_INVENTORY_NAMESPACE, DIGEST_KEY_SECRET)
 
 __all__ = ["DEFAULT_INVENTORY_NAMESPACE", "Engine", "RunResult"]
 
@@ -47,20 +51,33 @@ class Engine:
         source: str,
         inventory_namespace: str = DEFAULT_INVENTORY_NAMESPACE,
         drift_mode: DriftMode | None = None,
+        origin: SourceOrigin | None = None,
+        source_is_default: bool = False,
+        adopt: bool = False,
     ) -> None:
         self.cluster = cluster
         self.source = source
         self.inventory_namespace = inventory_namespace
         self.drift_mode = drift_mode  # overrides reconciler.yaml's drift.mode when set
+        self.origin = origin  # where the specs come from; recorded in the inventory
+        self.source_is_default = source_is_default  # reconciler.yaml's `source` may rename it
+        self.adopt = adopt  # take over objects labelled as another source's
 
     def plan(self, tree: SourceTree, commit: str | None = None) -> RunResult:
+        return self._plan(tree, commit, create_key=False)
+
+    def _plan(self, tree: SourceTree, commit: str | None, *, create_key: bool) -> RunResult:
         loaded = load_tree(tree)
         config = loaded.config
+        source = self.source
+        if self.source_is_default and config.source and not loaded.config_failed:
+            source = config.source
         if self.drift_mode is not None:
             config = config.model_copy(update={"drift": DriftSettings(mode=self.drift_mode)})
         errors: list[RunError] = list(loaded.errors)
         failed_files = set(loaded.failed_files)
-        warnings: list[str] = []
+        warnings: list[str] = [str(w) for w in loaded.warnings]
+        key = self._digest_key(errors, create=create_key)
         scopes = Scopes(self.cluster, [m.body for m in loaded.manifests])
         for m in loaded.manifests:
             problem = scopes.check(m.body)
@@ -72,17 +89,21 @@ class Engine:
             loaded.manifests,
             failed_files=frozenset(failed_files),
             config=config,
-            source=self.source,
+            source=source,
             is_namespaced=scopes.namespaced,
+            digest_key=key,
         )
         errors.extend(rendered.errors)
         failed_files |= rendered.failed_files
         desired = [] if loaded.config_failed else rendered.desired  # nothing applied or pruned
-        read = read_inventory(self.cluster, self.source, self.inventory_namespace, errors, warnings)
-        inventory = read or Inventory(self.source)  # unreadable: plan as if empty, prune nothing
+        read = read_inventory(self.cluster, source, self.inventory_namespace, errors, warnings)
+        inventory = read or Inventory(source)  # unreadable: plan as if empty, prune nothing
+        refusal = self._identity_problem(inventory, source)
+        if refusal is not None:
+            errors.append(SpecError("<source>", None, None, refusal))
         live = read_live(self.cluster, desired, inventory, errors, failed_files)
         inputs = PlanInputs(
-            source=self.source,
+            source=source,
             commit=commit,
             desired=desired,
             live=live,
@@ -92,25 +113,68 @@ class Engine:
             failed_files=frozenset(failed_files),
             load_failed=loaded.config_failed,
             conflicts=rendered.conflicts,
+            adopt=self.adopt,
+            refusal=refusal,
         )
         comparer = Comparer(CompareOptions.from_config(config))
         assessments = assess(inputs, comparer)
         answers = self._dry_run(assessments, errors)
         plan = decide(assessments, inputs, answers, compared=comparer.calls)
-        return RunResult(self.source, commit, plan, sort_errors(errors), None, warnings, read)
+        if read is not None and self.origin is not None and refusal is None:
+            read = replace(read, origin=self.origin)  # recorded with the next write
+        return RunResult(source, commit, plan, sort_errors(errors), None, warnings, read)
 
     def apply(self, tree: SourceTree, commit: str | None = None) -> RunResult:
-        run = self.plan(tree, commit)
-        run.results = apply_plan(run.plan.entries, self.cluster)
+        run = self._plan(tree, commit, create_key=True)
         if run.inventory is None:
             # It could not be read: writing one built without its records would forget objects
-            # that must be pruned later. Keep it for a run that can read it.
-            run.warnings.append("inventory not updated: it could not be read this run")
-            return run
+            # that must be pruned later, and creating without one would orphan what is created.
+            run.warnings.append(
+                "inventory not updated: it could not be read; existing objects were updated, nothing was created or pruned"
+            )
+            run.results = apply_plan(run.plan.entries, self.cluster, creates=False)
+            return self._with_failures(run)
+        pending = with_pending_creates(run.inventory, run.plan.entries)
+        if pending is not None:
+            problem = write_inventory(self.cluster, pending, self.inventory_namespace)
+            if problem is not None:
+                run.warnings.append(f"pending creates not recorded ({problem}): none created")
+                run.results = apply_plan(run.plan.entries, self.cluster, creates=False)
+                return self._with_failures(run)
+        run.results = apply_plan(run.plan.entries, self.cluster)
         current = next_inventory(run.inventory, run.results, commit)
-        if changed(run.inventory, current):
-            self._write_inventory(current, run)
+        if changed(pending or run.inventory, current):
+            problem = write_inventory(self.cluster, current, self.inventory_namespace)
+            if problem is not None:
+                run.warnings.append(
+                    f"inventory not saved: {problem}; the next run re-plans from the old one"
+                )
+        return self._with_failures(run)
+
+    @staticmethod
+    def _with_failures(run: RunResult) -> RunResult:
+        """Failed writes are errors too, so JSON consumers and exit codes see them."""
+        failed = [r.error for r in run.results or [] if isinstance(r.error, ObjectError)]
+        run.errors = sort_errors([*run.errors, *failed])
         return run
+
+    def _digest_key(self, errors: list[RunError], *, create: bool) -> bytes:
+        try:
+            key = read_digest_key(self.cluster, self.inventory_namespace, create=create)
+        except ClusterError as exc:
+            errors.append(ObjectError(_DIGEST_KEY, "read", exc))
+            key = None
+        # No key yet (a plan before the first apply): any key will do, nothing is recorded.
+        return key if key is not None else secrets.token_bytes(32)
+
+    def _identity_problem(self, inventory: Inventory, source: str) -> str | None:
+        """Why this run must not act as `source`: its inventory came from another repo."""
+        if inventory.origin is None or self.origin is None or inventory.origin == self.origin:
+            return None
+        return (
+            f"source {source!r} was applied from {inventory.origin}, not {self.origin}: "
+            "refusing to prune or adopt its objects; give this repo its own --source name"
+        )
 
     def _dry_run(
         self, assessments: list[Assessment], errors: list[RunError]
@@ -126,21 +190,3 @@ class Engine:
             except ClusterError as exc:
                 errors.append(ObjectError(key, "dry-run", exc, blame(by_key[key].pair.desired)))
         return answers
-
-    def _write_inventory(self, inventory: Inventory, run: RunResult) -> None:
-        namespace = {"apiVersion": "v1", "kind": "Namespace"}
-        try:
-            if self.cluster.get("v1", "Namespace", None, self.inventory_namespace) is None:
-                self.cluster.apply(
-                    {**namespace, "metadata": {"name": self.inventory_namespace}},
-                    field_manager=FIELD_MANAGER,
-                )
-            self.cluster.apply(
-                inventory.to_config_map(self.inventory_namespace),
-                field_manager=FIELD_MANAGER,
-                force=True,
-            )
-        except ClusterError as exc:
-            run.warnings.append(
-                f"inventory not saved: {exc}; the next run re-plans from the old one"
-            )

@@ -56,4 +56,9 @@ def render_text(run: RunResult, *, classes: set[PlanClass] | None = None) -> str
     counts = run.plan.counts()
     summary = ", ".join(f"{n} {c}" for c, n in counts.items() if n)
     lines.append(f"{len(run.plan.entries)} objects: {summary or 'none'}")
+    if run.results is not None:
+        done: dict[str, int] = {}
+        for result in run.results:
+            done[str(result.outcome)] = done.get(str(result.outcome), 0) + 1
+        lines.append("applied: " + ", ".join(f"{n} {o}" for o, n in sorted(done.items())))
     return "\n".join(lines) + "\n"

@@ -69,6 +69,11 @@ class RepoConfig(StrictModel):
 
     api_version: Literal["reconciler.dev/v1alpha1"] = "reconciler.dev/v1alpha1"
     kind: Literal["RepoConfig"] = "RepoConfig"
+    source: DnsLabel | None = Field(
+        default=None,
+        description="This source's name (labels, inventory); a --source flag wins over it. "
+        "Default: derived from the repo URL and path, never from a directory name",
+    )
     namespace: DnsLabel = Field(
         default="ai-ops", description="Namespace of rendered ConfigMaps (created if missing)"
     )

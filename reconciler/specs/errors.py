@@ -9,8 +9,28 @@ embedded in `plan` output and PR bodies, and returned to AI providers::
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on one terminal line and in JSON: control and format characters
+    (newlines, escapes, bidi overrides) become `\\n`, `\\x1b`, `\\u202e`; bytes that were not
+    UTF-8 (kept by the filesystem as lone surrogates) become `\\xff`. A file name must not be
+    able to print a fake "no errors" line or clear the screen."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: one undecodable byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(repr(ch)[1:-1] if code < 0x80 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -24,13 +44,19 @@ class SpecError:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+        return {
+            "file": printable(self.file),
+            "line": self.line,
+            "field": printable(self.field) if self.field else self.field,
+            "message": printable(self.message),
+        }
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        file = printable(self.file)
+        where = file if self.line is None else f"{file}:{self.line}"
         if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+            return f"{where}: {printable(self.field)}: {printable(self.message)}"
+        return f"{where}: {printable(self.message)}"
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.file, self.line or 0, self.field or "")

@@ -20,15 +20,36 @@ Example::
         type: object
         properties: {id: {type: string}}
         required: [id]
+
+A `Policy` states what matching objects must satisfy, as a JSON Schema `rule`, as CEL
+`validations` in the shape of a Kubernetes ValidatingAdmissionPolicy (see
+`reconciler.specs.cel` for the variables an expression sees), or both::
+
+    apiVersion: reconciler.dev/v1alpha1
+    kind: Policy
+    metadata: {name: replica-limits}
+    spec:
+      match: {kinds: [Deployment], operations: [create, update]}
+      enforcement: deny
+      validations:
+        - expression: object.spec.replicas <= 20
+          message: Deployment replicas must be <= 20.
+        - expression: oldObject == null || object.spec.replicas >= oldObject.spec.replicas / 2
+          message: Do not cut replicas by more than half at once.
+          reason: Forbidden
+      rule:                          # optional beside validations; then `message` is required
+        properties: {metadata: {required: [labels]}}
+      message: Deployments need labels.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from reconciler.specs.base import DnsLabel, JsonSchema, LifecycleStatus, SpecBase, StrictModel
+from reconciler.specs.cel import cel_problem, re2_problem, schema_patterns
 
 ToolType = Literal[
     "http",
@@ -113,16 +134,68 @@ class PolicyMatch(StrictModel):
     operations: list[Operation] = Field(default_factory=list)
 
 
+class PolicyValidation(StrictModel):
+    """One CEL expression that must be true, as in a ValidatingAdmissionPolicy's `validations`.
+
+    It fails when it is false, and also when it cannot be evaluated (a missing key, a wrong
+    type): Kubernetes' `failurePolicy: Fail`. It must compile when the policy loads."""
+
+    expression: str = Field(min_length=1, description="CEL; true means the object is allowed")
+    message: str | None = Field(
+        default=None, min_length=1, description="Shown when it fails; default names the expression"
+    )
+    reason: Literal["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"] | None = (
+        Field(default=None, description="Kubernetes' reason for the failure; default Invalid")
+    )
+
+    @field_validator("expression")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        problem = cel_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class PolicySpec(StrictModel):
-    """A rule every matching rendered object must satisfy, at plan, apply and proposal time."""
+    """What every matching rendered object must satisfy, at plan, apply and proposal time: a
+    JSON Schema `rule`, CEL `validations`, or both."""
 
     match: PolicyMatch = Field(default_factory=PolicyMatch)
     enforcement: Literal["deny", "warn"] = "warn"
-    rule: JsonSchema = Field(description="JSON Schema the rendered object must satisfy")
+    rule: JsonSchema | None = Field(
+        default=None,
+        description="JSON Schema the rendered object must satisfy; patterns are RE2 syntax",
+    )
+    validations: list[PolicyValidation] = Field(
+        default_factory=list, description="CEL expressions that must all be true"
+    )
     requires_approval: bool = Field(
         default=False, description="Proposals touching matching objects need a human approval"
     )
-    message: str = Field(min_length=1, description="Shown when the rule is not satisfied")
+    message: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Shown when the policy fails; required with a rule, else each validation's",
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _linear_patterns(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Patterns run on RE2 (linear time): one it cannot run is refused here, not at plan."""
+        for where, pattern in schema_patterns(value):
+            problem = re2_problem(pattern)
+            if problem:
+                raise ValueError(f"pattern {pattern!r} at {where} is not RE2 syntax: {problem}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_check(self) -> PolicySpec:
+        if self.rule is None and not self.validations:
+            raise ValueError("a policy needs a `rule`, `validations` or both")
+        if self.rule is not None and self.message is None:
+            raise ValueError("`message` is required with a `rule`")
+        return self
 
 
 class Policy(SpecBase):

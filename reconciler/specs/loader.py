@@ -8,8 +8,9 @@
 Rules, in the order they apply:
 
 1. `reconciler.yaml` at the root is read first (unless a `config` is passed). If it is invalid,
-   or one of its `paths` matches no file, the load is `config_failed`: the engine applies and
-   prunes nothing. Without the file, defaults apply and every YAML file is loaded.
+   the load is `config_failed`: the engine applies and prunes nothing. A `paths` entry that
+   matches no file is a warning (deleting the last remediation must be one commit). Without
+   the file, defaults apply and every YAML file is loaded.
 2. Files named `*.yaml`/`*.yml` under `config.paths` are loaded, except those matching an
    `exclude` glob (matched against the path and each of its parent directories; `*` crosses
    `/`), files or directories whose name starts with `.` (`.github/` workflows are not specs),
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, cast
 
@@ -116,6 +117,8 @@ class LoadResult:
     config: RepoConfig
     config_failed: bool
     valid_documents: int = 0
+    warnings: list[SpecError] = field(default_factory=list)
+    """Problems that fail nothing, e.g. a `paths` entry that matches no file (yet)."""
 
     @property
     def ok(self) -> bool:
@@ -140,6 +143,7 @@ class _Load:
         self.manifests: list[LoadedManifest] = []
         self.config_failed = False
         self.duplicates = 0
+        self.warnings: list[SpecError] = []
 
     def run(self, given: RepoConfig | None) -> LoadResult:
         config, config_doc = (given, None) if given is not None else self._read_config()
@@ -153,7 +157,9 @@ class _Load:
                 self._load_file(source, config)
         for i, path in enumerate(paths):
             if i not in matched:
-                self._config_error(config_doc, ("paths", i), f"{path!r} matches no file")
+                line = config_doc.line_of(("paths", i)) if config_doc is not None else None
+                msg = f"{path!r} matches no file: nothing is loaded from it"
+                self.warnings.append(SpecError(CONFIG_FILE, line, f"paths[{i}]", msg))
         self._check_duplicates()
         keep_specs = [s for s in self.specs if s.location.file not in self.failed]
         keep_manifests = [m for m in self.manifests if m.location.file not in self.failed]
@@ -166,6 +172,7 @@ class _Load:
             config=config,
             config_failed=self.config_failed,
             valid_documents=len(self.specs) + len(self.manifests) - self.duplicates,
+            warnings=self.warnings,
         )
 
     # -- reconciler.yaml -------------------------------------------------------------------

@@ -29,6 +29,7 @@ def report_dict(result: LoadResult) -> dict[str, Any]:
         "valid": result.ok,
         "specs": result.valid_documents,
         "errors": [error.to_dict() for error in result.errors],
+        "warnings": [warning.to_dict() for warning in result.warnings],
     }
 
 
@@ -48,4 +49,5 @@ def summary_line(result: LoadResult) -> str:
 
 def report_text(result: LoadResult) -> str:
     """The human report: the error lines, then the summary line."""
-    return "\n".join([*error_lines(result.errors), summary_line(result)]) + "\n"
+    warnings = [f"warning: {w}" for w in result.warnings]
+    return "\n".join([*error_lines(result.errors), *warnings, summary_line(result)]) + "\n"

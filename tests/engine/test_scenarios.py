@@ -314,17 +314,21 @@ spec:
     assert web["policies"][0]["passed"] is False and web["policies"][0]["requiresApproval"] is True
 
 
-def test_object_deleted_by_hand_is_recreated(harness: Harness, spec_repo: SpecRepo) -> None:
+def test_an_object_deleted_by_hand_is_drift(harness: Harness, spec_repo: SpecRepo) -> None:
     seed(spec_repo)
     harness.run("apply")
     harness.kubectl("delete", "-n", "demo", "configmap/settings")
-    run = harness.run("apply")
+    run = harness.run("apply")  # report mode: reported, not re-created
     entry = next(e for e in run.plan.entries if e.key.ref == "ConfigMap/demo/settings")
-    assert (
-        str(entry.cls) == "create"
-        and entry.reason == "deleted from the cluster since the last apply"
-    )
+    assert (str(entry.cls), entry.drift_mode) == ("drift", "report")
+    assert entry.reason == "drift: deleted from the cluster while git is unchanged (mode report)"
+    assert harness.live("v1", "ConfigMap", "demo", "settings") is None
+    assert harness.classes(harness.run("apply"))["ConfigMap/demo/settings"] == "drift"  # still
+    run = harness.run("apply", drift_mode="revert")
+    result = next(r for r in run.results or [] if r.entry.key.name == "settings")
+    assert str(result.outcome) == "created"
     assert harness.live("v1", "ConfigMap", "demo", "settings")["data"] == {"a": "1"}
+    assert harness.classes(harness.run())["ConfigMap/demo/settings"] == "unchanged"
 
 
 def test_invalid_repo_config_applies_and_prunes_nothing(

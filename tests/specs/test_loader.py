@@ -357,19 +357,28 @@ def test_config_syntax_error_fails_the_load(load: Loader) -> None:
     assert [e.file for e in result.errors] == ["reconciler.yaml"]
 
 
-def test_config_path_matching_nothing_fails_the_load(load: Loader) -> None:
+def test_config_path_matching_nothing_is_a_warning(load: Loader) -> None:
     files: dict[str, str | bytes] = {
-        "reconciler.yaml": "paths:\n  - specs\n  - polices\n  - ../etc\n",
+        "reconciler.yaml": "paths:\n  - specs\n  - remediations\n",
+        "specs/a.yaml": TOOL.format(name="a"),
+    }
+    result = load(files)  # the last remediation was deleted: that must be one commit
+    assert not result.config_failed and result.errors == []
+    (warning,) = result.warnings
+    assert (warning.file, warning.line, warning.field) == ("reconciler.yaml", 3, "paths[1]")
+    assert warning.message == "'remediations' matches no file: nothing is loaded from it"
+    assert [s.spec.metadata.name for s in result.specs] == ["a"]
+
+
+def test_config_path_outside_the_repository_fails_the_load(load: Loader) -> None:
+    files: dict[str, str | bytes] = {
+        "reconciler.yaml": "paths:\n  - specs\n  - ../etc\n",
         "specs/a.yaml": TOOL.format(name="a"),
     }
     result = load(files)
     assert result.config_failed
-    assert where(result) == [
-        ("reconciler.yaml", 3, "paths[1]"),
-        ("reconciler.yaml", 4, "paths[2]"),
-    ]
-    assert result.errors[0].message == "'polices' matches no file"
-    assert result.errors[1].message == "'../etc' is outside the repository"
+    assert where(result) == [("reconciler.yaml", 3, "paths[1]")]
+    assert result.errors[0].message == "'../etc' is outside the repository"
 
 
 def test_config_must_be_a_single_mapping(load: Loader) -> None:

@@ -61,7 +61,7 @@ def test_specs_alone_validate_with_defaults(capsys: pytest.CaptureFixture[str]) 
 def test_json_report_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(BROKEN), "--output", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report == {"valid": False, "specs": 2, "errors": BROKEN_ERRORS}
+    assert report == {"valid": False, "specs": 2, "errors": BROKEN_ERRORS, "warnings": []}
 
 
 def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:

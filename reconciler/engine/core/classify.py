@@ -24,6 +24,7 @@ from reconciler.engine.core.ownership import (
     annotations_of,
     foreign_owner,
     is_owned_by,
+    owning_source,
     prune_disabled,
 )
 from reconciler.engine.core.pair import Pair
@@ -54,6 +55,17 @@ def classify_conflict(pair: Pair) -> PlanEntry:
     return PlanEntry(pair.key, api_version, PlanClass.HELD, reason, live=pair.live)
 
 
+def refused(pair: Pair, why: str) -> PlanEntry:
+    """Held because the whole run may write nothing (see `PlanInputs.refusal`)."""
+    desired = pair.desired
+    api_version = (
+        desired.api_version if desired else pair.recorded.api_version if pair.recorded else ""
+    )
+    return PlanEntry(
+        pair.key, api_version, PlanClass.HELD, f"held: {why}", desired=desired, live=pair.live
+    )
+
+
 def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[PolicyResult, ...]]:
     """The class of a desired object when it needs no comparison (held, foreign, denied,
     create), else None; with the policy results for its operation either way."""
@@ -72,6 +84,16 @@ def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[Po
         if owner:
             reason = f"tracked by {owner}: never written here; change it in {owner}'s git"
             return replace(base, cls=PlanClass.FOREIGN, reason=reason), ()
+        if desired.derived and recorded is None and not is_owned_by(live, inputs.source):
+            reason = "exists and is not this source's: left as it is (never labelled or pruned)"
+            return replace(base, reason=reason, record=False), ()
+        other = owning_source(live)
+        if other is not None and other != inputs.source and not inputs.adopt:
+            reason = (
+                f"held: owned by source {other!r}; source {inputs.source!r} would take it over"
+                " (run with --adopt to take it over on purpose)"
+            )
+            return replace(base, cls=PlanClass.HELD, reason=reason), ()
     operation = "create" if live is None else "update"
     results = tuple(evaluate(inputs.policies, key, body, operation))
     denied = denial(results)
@@ -80,18 +102,13 @@ def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[Po
         reason = f"denied by policy {denied.policy}: {denied.message}{detail}"
         return replace(base, cls=PlanClass.DENIED, reason=reason, policies=results), results
     if live is None:
-        deleted = recorded is not None and recorded.digest == desired.digest
-        entry = replace(
-            base,
-            cls=PlanClass.CREATE,
-            reason="deleted from the cluster since the last apply"
-            if deleted
-            else "not in the cluster",
-            diff=unified(None, body, key.ref),
-            apply_body=body,
-            policies=results,
-        )
-        return entry, results
+        diff = unified(None, body, key.ref)
+        entry = replace(base, diff=diff, apply_body=body, policies=results)
+        if recorded is not None and not recorded.pending and recorded.digest == desired.digest:
+            mode = _drift_mode(desired, inputs)
+            reason = f"drift: deleted from the cluster while git is unchanged (mode {mode})"
+            return replace(entry, cls=PlanClass.DRIFT, reason=reason, drift_mode=mode), results
+        return replace(entry, cls=PlanClass.CREATE, reason="not in the cluster"), results
     return None, results
 
 
@@ -122,11 +139,14 @@ def classify_compared(
                 {f"{d.pointer} {o.reason}" for d, o in comparison.covered}
                 | {f"{o.pointer} {o.reason}" for o in comparison.preserved}
             )
-            return replace(base, cls=PlanClass.OVERRIDE, reason="overridden: " + "; ".join(reasons))
+            reason = "overridden: " + "; ".join(reasons)
+            if recorded is not None and recorded.digest != desired.digest:
+                reason += "; git changed, but only overridden fields differ: not applied there"
+            return replace(base, cls=PlanClass.OVERRIDE, reason=reason)
         return replace(base, cls=PlanClass.UNCHANGED, reason="live matches git")
     expected = answer or _expected(live, comparison.uncovered)
     diff = unified(normalize(live), normalize(expected), key.ref)
-    changed = _describe(comparison.uncovered)
+    changed = _describe(comparison.uncovered) + _overridden_note(comparison)
     if recorded is not None and recorded.digest == desired.digest:
         mode = _drift_mode(desired, inputs)
         reason = f"drift: live differs at {changed} while git is unchanged (mode {mode})"
@@ -136,6 +156,14 @@ def classify_compared(
     else:
         reason = f"git changed: {changed}"
     return replace(base, cls=PlanClass.UPDATE, reason=reason, diff=diff)
+
+
+def _overridden_note(comparison: Comparison) -> str:
+    """Overridden fields git sets differently: they are left out of the apply, so say so."""
+    if not comparison.covered:
+        return ""
+    pointers = sorted({d.pointer for d, _o in comparison.covered})
+    return f"; overridden, not applied: {', '.join(pointers)}"
 
 
 def _expected(live: dict[str, Any], differences: tuple[Difference, ...]) -> dict[str, Any]:

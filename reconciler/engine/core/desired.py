@@ -9,8 +9,9 @@ instead of pruned or rewritten without it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -18,10 +19,16 @@ from reconciler.engine.core.provenance import Provenance
 from reconciler.specs.keys import ObjectKey, key_of
 
 
-def digest(body: dict[str, Any]) -> str:
-    """A short content hash of a body: equal bodies give equal digests, whatever the key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+def digest(body: dict[str, Any], key: bytes = b"") -> str:
+    """A short content hash of a body: equal bodies give equal digests, whatever the key order.
+
+    A Secret's digest is keyed (HMAC-SHA256 with `key`, a per-cluster secret the reconciler
+    keeps in its namespace): the inventory is a ConfigMap, and an unkeyed hash of a 4-digit PIN
+    is reversed by trying all 10,000. Other kinds hold nothing secret and hash plainly."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    if body.get("kind") == "Secret" and body.get("apiVersion") == "v1":
+        return hmac.new(key, canonical, hashlib.sha256).hexdigest()[:20]
+    return hashlib.sha256(canonical).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class DesiredObject:
     body: dict[str, Any]
     provenance: Provenance
     derived: bool = False
+    digest_key: bytes = field(default=b"", compare=False, repr=False)
+    """The key of a Secret's digest (see `digest`)."""
 
     @cached_property
     def key(self) -> ObjectKey:
@@ -40,7 +49,7 @@ class DesiredObject:
     @cached_property
     def digest(self) -> str:
         """The content hash the inventory records: did git change since the last apply?"""
-        return digest(self.body)
+        return digest(self.body, self.digest_key)
 
     @property
     def files(self) -> tuple[str, ...]:

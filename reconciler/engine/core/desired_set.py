@@ -36,6 +36,7 @@ def desired_set(
     config: RepoConfig,
     source: str,
     is_namespaced: IsNamespaced,
+    digest_key: bytes = b"",
 ) -> DesiredSet:
     """Render the documents of files that did not fail; report and hold keys defined twice."""
     failed = set(failed_files)
@@ -47,6 +48,7 @@ def desired_set(
             config=config,
             source=source,
             is_namespaced=is_namespaced,
+            digest_key=digest_key,
         )
         unique, found = find_conflicts(rendered)
         fresh = [c for c in found if c.key not in conflicts]

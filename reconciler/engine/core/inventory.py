@@ -35,6 +35,21 @@ class InventoryEntry:
     api_version: str
     digest: str
     origins: tuple[str, ...]
+    pending: bool = False
+    """Recorded before a create was sent (so a crash mid-apply orphans nothing); cleared once
+    the create is confirmed. A pending object that is not live was never made: create it."""
+
+
+@dataclass(frozen=True)
+class SourceOrigin:
+    """Where a source's specs come from: its normalized repo URL and the path inside it. An
+    inventory records it, so a run of the same name from another repo is refused, not obeyed."""
+
+    url: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.url} (path {self.path or '/'})"
 
 
 @dataclass(frozen=True)
@@ -42,16 +57,17 @@ class Inventory:
     source: str
     commit: str | None = None
     entries: dict[ObjectKey, InventoryEntry] = field(default_factory=dict)
+    origin: SourceOrigin | None = None
+    """None in inventories written before origins were recorded: the next write adds it."""
 
     def to_config_map(self, namespace: str) -> dict[str, Any]:
-        payload = {
+        payload: dict[str, Any] = {
             "source": self.source,
             "commit": self.commit,
-            "entries": {
-                key.encode(): {"v": e.api_version, "d": e.digest, "o": list(e.origins)}
-                for key, e in sorted(self.entries.items())
-            },
+            "entries": {key.encode(): _row(e) for key, e in sorted(self.entries.items())},
         }
+        if self.origin is not None:
+            payload["url"], payload["path"] = self.origin.url, self.origin.path
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         body: dict[str, Any] = {
             "apiVersion": "v1",
@@ -81,12 +97,21 @@ class Inventory:
                 text = gzip.decompress(base64.b64decode(packed)).decode("utf-8")
             payload = json.loads(text)
             entries = {
-                ObjectKey.decode(k): InventoryEntry(v["v"], v["d"], tuple(v["o"]))
+                ObjectKey.decode(k): InventoryEntry(v["v"], v["d"], tuple(v["o"]), bool(v.get("p")))
                 for k, v in payload["entries"].items()
             }
+            url = payload.get("url")
+            origin = SourceOrigin(str(url), str(payload.get("path") or "")) if url else None
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise InventoryError(f"inventory of source {source!r} is unreadable: {exc}") from exc
-        return cls(source, payload.get("commit"), entries)
+        return cls(source, payload.get("commit"), entries, origin)
+
+
+def _row(entry: InventoryEntry) -> dict[str, Any]:
+    row: dict[str, Any] = {"v": entry.api_version, "d": entry.digest, "o": list(entry.origins)}
+    if entry.pending:
+        row["p"] = 1
+    return row
 
 
 def config_map_name(source: str) -> str:

@@ -49,17 +49,27 @@ def is_owned_by(obj: dict[str, Any], source: str) -> bool:
     return found.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE and found.get(SOURCE_LABEL) == source
 
 
+def owning_source(obj: dict[str, Any]) -> str | None:
+    """The source an object is labelled as belonging to, when a reconciler manages it."""
+    found = labels_of(obj)
+    if found.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+        return None
+    return found.get(SOURCE_LABEL) or None
+
+
 def prune_disabled(obj: dict[str, Any]) -> bool:
     return annotations_of(obj).get(PRUNE_ANNOTATION, "").lower() in ("disabled", "false")
 
 
-def with_ownership(obj: dict[str, Any], *, source: str, origin: str) -> dict[str, Any]:
-    """A copy of `obj` labelled as this source's, annotated with the file it came from."""
+def with_ownership(obj: dict[str, Any], *, source: str, origin: str | None) -> dict[str, Any]:
+    """A copy of `obj` labelled as this source's, annotated with the file it came from (no
+    annotation when `origin` is None: an object no one file defines)."""
     meta = dict(obj.get("metadata") or {})
     meta["labels"] = {
         **(meta.get("labels") or {}),
         MANAGED_BY_LABEL: MANAGED_BY_VALUE,
         SOURCE_LABEL: source,
     }
-    meta["annotations"] = {**(meta.get("annotations") or {}), ORIGIN_ANNOTATION: origin}
+    if origin is not None:
+        meta["annotations"] = {**(meta.get("annotations") or {}), ORIGIN_ANNOTATION: origin}
     return {**obj, "metadata": meta}

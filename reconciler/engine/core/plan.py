@@ -31,6 +31,7 @@ from reconciler.engine.core.classify import (
     classify_conflict,
     classify_leftover,
     precheck,
+    refused,
 )
 from reconciler.engine.core.compare import CompareOptions, Comparer, Comparison, settle
 from reconciler.engine.core.pair import Pair, pair
@@ -85,7 +86,9 @@ def assess(inputs: PlanInputs, comparer: Comparer) -> list[Assessment]:
     pairing = pair(desired, inputs.live, inputs.inventory, inputs.conflicts)
     out: list[Assessment] = []
     for p in pairing.pairs:
-        if p.conflict is not None:
+        if inputs.refusal is not None:
+            out.append(Assessment(p, refused(p, inputs.refusal)))
+        elif p.conflict is not None:
             out.append(Assessment(p, classify_conflict(p)))
         elif p.desired is None:
             out.append(Assessment(p, classify_leftover(p, inputs)))
@@ -100,12 +103,35 @@ def assess(inputs: PlanInputs, comparer: Comparer) -> list[Assessment]:
 
 
 def dry_run_requests(assessments: list[Assessment]) -> list[tuple[ObjectKey, dict[str, Any]]]:
-    """(key, body) of every compared pair whose differences the server should confirm."""
-    return [
-        (a.pair.key, a.comparison.apply_body)
-        for a in assessments
-        if a.comparison is not None and a.comparison.uncovered
-    ]
+    """(key, body) of what the server should check before anything is written: every compared
+    pair whose differences remain, and every object to be created (so a typo, a wrong type or
+    a bad name fails in the plan, not in the apply). A create is not asked about when its
+    namespace or its kind's CRD is itself created by this plan: the server cannot know yet."""
+    creating = [a.entry for a in assessments if a.entry is not None and _creates(a.entry)]
+    new_namespaces = {e.key.name for e in creating if e.key.kind == "Namespace" and not e.key.group}
+    new_kinds = {crd_kind(e.desired.body) for e in creating if e.desired is not None}
+    asks = []
+    for a in assessments:
+        if a.comparison is not None and a.comparison.uncovered:
+            asks.append((a.pair.key, a.comparison.apply_body))
+        elif a.entry is not None and _creates(a.entry) and a.entry.apply_body is not None:
+            key = a.pair.key
+            if key.namespace in new_namespaces or (key.group, key.kind) in new_kinds:
+                continue
+            asks.append((key, a.entry.apply_body))
+    return asks
+
+
+def _creates(entry: PlanEntry) -> bool:
+    return entry.writes and entry.live is None and entry.cls is not PlanClass.PRUNE
+
+
+def crd_kind(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(group, kind) a CustomResourceDefinition body defines; None for any other body."""
+    if body.get("kind") != "CustomResourceDefinition":
+        return None
+    spec = body.get("spec") or {}
+    return str(spec.get("group", "")), str((spec.get("names") or {}).get("kind", ""))
 
 
 def decide(

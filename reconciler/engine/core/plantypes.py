@@ -42,6 +42,8 @@ class PlanEntry:
     prune_disabled: bool = False
     overrides: tuple[Override, ...] = ()
     policies: tuple[PolicyResult, ...] = ()
+    record: bool = True
+    """Whether the inventory records it: False for a namespace that existed and is not ours."""
 
     @property
     def writes(self) -> bool:
@@ -84,6 +86,11 @@ class PlanInputs:
     """The server's dry-run answers, for `build_plan` (the engine passes them to `decide`)."""
     conflicts: tuple[Conflict, ...] = ()
     """Keys defined more than once (held); `desired` holds each other key once."""
+    adopt: bool = False
+    """Take over objects labelled as another source's (else they are held as a conflict)."""
+    refusal: str | None = None
+    """Why nothing may be written or pruned this run (e.g. the inventory was written from
+    another repo): every object is held with this reason."""
 
 
 @dataclass(frozen=True)

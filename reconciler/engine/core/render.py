@@ -175,9 +175,11 @@ def render(
     config: RepoConfig,
     source: str,
     is_namespaced: IsNamespaced,
+    digest_key: bytes = b"",
 ) -> list[DesiredObject]:
     """Every object git wants, labelled with ownership, sorted by key. Two definitions of one
-    key both stay in the result: pairing (`pair.find_conflicts`) reports them."""
+    key both stay in the result: pairing (`pair.find_conflicts`) reports them. `digest_key`
+    keys the digests of Secrets (see `desired.digest`)."""
     spec_list = list(specs)
     rendered: list[DesiredObject] = []
     toolset = render_toolsets([s for s in spec_list if isinstance(s.spec, Tool)], config)
@@ -198,9 +200,13 @@ def render(
     rendered.extend(_namespace(ns, origins) for ns, origins in needed.items())
     owned = [
         DesiredObject(
-            with_ownership(d.body, source=source, origin=d.provenance.files[0]),
+            # A namespace made for others has no one origin: renaming a file must not churn it.
+            with_ownership(
+                d.body, source=source, origin=None if d.derived else d.provenance.files[0]
+            ),
             d.provenance,
             d.derived,
+            digest_key,
         )
         for d in rendered
     ]
