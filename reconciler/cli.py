@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from reconciler import __version__
 from reconciler.commands import cluster, reconcile, schemas, validate
 
 COMMAND_MODULES = (validate, schemas, cluster, reconcile)
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reconciler",
         description="GitOps reconciliation for remediation, tool and mapping specs.",
     )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)

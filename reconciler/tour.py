@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -164,10 +163,19 @@ def _command(bin_dir: Path, name: str) -> str:
     return str(local) if local.exists() else name
 
 
-def main() -> int:
-    Tour(Path(tempfile.mkdtemp(prefix="reconciler-tour-")), sys.stdout).run()
+TOUR_DIR = Path(".state") / "tour"
+"""Where `make run` keeps its workspace: replaced at every run, so tours leave no litter in
+/tmp, and the explore commands it prints keep working until the next tour."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    workdir = Path(argv[0]) if argv else TOUR_DIR
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    Tour(workdir.resolve(), sys.stdout).run()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

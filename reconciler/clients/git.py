@@ -1,25 +1,44 @@
 """The git source: fetch a tracked branch into a bare cache and read commits from it.
 
 The reconciler never reads a remote's working copy. `GitSource.fetch()` updates a bare
-repository under `cache_dir` (one ref per tracked branch, `refs/remotes/origin/<branch>`) and
+repository at `cache_dir` (one ref per tracked branch, `refs/remotes/origin/<branch>`) and
 returns the branch head as a `Revision`; `tree(commit)` then reads that exact commit from git
 objects. A failed fetch raises `GitFetchError` and leaves the ref untouched, so the last good
 revision survives in the cache (and across restarts) and `last_good()` returns it:
 
-    source = GitSource("https://github.com/acme/ops-specs", branch="main",
-                       cache_dir=Path("/var/cache/reconciler/ops-specs"),
+    url = "https://github.com/acme/ops-specs"
+    source = GitSource(url, branch="main",
+                       cache_dir=cache_dir_for(Path("/var/cache/reconciler/git"), url),
                        credentials=GitCredentials.from_env())
     try:
         revision = source.fetch()
+        warnings = list(revision.warnings)   # stale locks removed, cache rebuilt, force push
     except GitFetchError as err:          # remote down: keep serving what we had
-        log.warning("%s", err)
         revision = source.last_good()     # None before the first successful fetch
+        log.warning("%s; last good commit %s, fetched %s", err, revision.short,
+                    revision.fetched_ago())
     tree = source.tree(revision.commit, subdir="specs")
 
-Credentials never touch a URL that is stored or logged. A token comes from the environment
-(`GitCredentials.from_env()`) and reaches git through a credential helper that reads it from the
-git subprocess's environment; a `https://user:secret@host/...` URL is split on construction into
-a bare URL plus credentials. Every message and `repr()` goes through `redact()`.
+Trust rules:
+
+- One cache, one remote. `cache_dir_for(root, url)` names a cache after the normalized URL
+  (`normalize_url`), which the cache also records (`git config reconciler.url`). A cache
+  recorded for another URL is refused (`GitError`) and `last_good()` is None for it; a cache
+  with no record (an older version's) has its refs dropped before it is used. So a fallback
+  only ever returns a commit fetched from this very URL.
+- Staleness is visible: `Revision.fetched_at` is when the head was last fetched successfully
+  (kept in the cache, so it survives restarts).
+- A git that died mid-fetch leaves lock files that would fail every later fetch; those older
+  than `timeout` (no live fetch runs that long) are removed before fetching.
+- A corrupt cache (see `gitcache`) is moved aside to `<cache_dir>.broken` and rebuilt from the
+  remote; when the remote is down too, `fetch()` raises `GitFetchError` and `last_good()` is
+  None. gitpython's exceptions never escape: every failure is a `GitError`.
+- A non-fast-forward update of the tracked branch (a force push) is applied, as the branch is
+  the truth, but flagged: `Revision.forced`, `Revision.previous` and a warning.
+
+Credentials never touch a URL that is stored or logged (`reconciler.clients.gitauth`): a
+`https://user:secret@host/...` URL is split on construction into a bare URL plus credentials,
+and every message and `repr()` goes through `redact()`.
 
 Errors are the `GitError` tree of the port, `reconciler.clients.git_api`.
 """
@@ -29,12 +48,13 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit, urlunsplit
 
 import git
 
@@ -45,7 +65,17 @@ from reconciler.clients.git_api import (
     SubdirNotFoundError,
     UnknownRevisionError,
 )
-from reconciler.clients.gittree import GitTree
+from reconciler.clients.gitauth import HELPER, GitCredentials, helper_env, redact, split_url
+from reconciler.clients.gitcache import (
+    BareCache,
+    CacheCommandError,
+    CacheState,
+    FetchRecord,
+    move_aside,
+    remove,
+)
+from reconciler.clients.gittree import READ_ERRORS, GitTree
+from reconciler.clients.giturl import cache_dir_for, normalize_url
 
 __all__ = [
     "GitCredentials",
@@ -55,92 +85,42 @@ __all__ = [
     "Revision",
     "SubdirNotFoundError",
     "UnknownRevisionError",
+    "cache_dir_for",
+    "normalize_url",
     "redact",
 ]
 
-# GitHub accepts any username with a token; `x-access-token` is what its docs use for app tokens.
-DEFAULT_TOKEN_USERNAME = "x-access-token"
-
-# Names of the variables that carry the secret into the git subprocess only.
-_ENV_USER = "RECONCILER_GIT_HELPER_USERNAME"
-_ENV_PASS = "RECONCILER_GIT_HELPER_PASSWORD"
-# A credential helper that answers `get` from those variables; it holds no secret itself.
-_HELPER = (
-    '!f() { test "$1" = get || exit 0; '
-    f'printf "username=%s\\npassword=%s\\n" "${_ENV_USER}" "${_ENV_PASS}"; }}; f'
-)
-
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 _BRANCH_OK = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])$")
 
 
-def redact(text: str, *secrets: str) -> str:
-    """`text` with URL userinfo (`https://user:pass@host` → `https://***@host`) and every
-    non-empty `secrets` string replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _USERINFO.sub(lambda m: f"{m['scheme']}***@", text)
+@dataclass
+class _Shared:
+    """What every `GitSource` on one cache directory shares: one lock (two sources of one URL,
+    e.g. two branches, share a cache) and a count of rebuilds (reopen after one)."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    generation: int = 0
 
 
-@dataclass(frozen=True)
-class GitCredentials:
-    """HTTP(S) credentials for a remote. `token` is hidden from `repr()`.
-
-    `token_file` is read at every fetch, so a mounted Secret or a rotated app token is picked
-    up without a restart; `token` wins when both are set."""
-
-    username: str = DEFAULT_TOKEN_USERNAME
-    token: str | None = field(default=None, repr=False)
-    token_file: Path | None = None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GitCredentials | None:
-        """Credentials from `RECONCILER_GIT_TOKEN` or `RECONCILER_GIT_TOKEN_FILE` (a path),
-        with `RECONCILER_GIT_USERNAME` (default `x-access-token`); None when neither is set."""
-        env = os.environ if env is None else env
-        token = env.get("RECONCILER_GIT_TOKEN") or None
-        token_file = env.get("RECONCILER_GIT_TOKEN_FILE") or None
-        if token is None and token_file is None:
-            return None
-        username = env.get("RECONCILER_GIT_USERNAME") or DEFAULT_TOKEN_USERNAME
-        return cls(username, token, Path(token_file) if token_file else None)
-
-    def password(self) -> str:
-        """The secret, read now (from the file when no inline token is set)."""
-        if self.token is not None:
-            return self.token
-        if self.token_file is None:
-            return ""
-        try:
-            return self.token_file.read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise GitFetchError(
-                f"cannot read token file {self.token_file}: {err.strerror}"
-            ) from None
+_SHARED: dict[str, _Shared] = {}
+_SHARED_LOCK = threading.Lock()
 
 
-def _split_url(url: str) -> tuple[str, GitCredentials | None]:
-    """Normalize a remote: local paths become absolute, and userinfo of an http(s) URL moves
-    out of the URL into credentials."""
-    if "://" not in url:
-        if re.match(r"^[^/\s]+@[^/\s]+:", url):  # scp-like ssh: git@host:org/repo
-            return url, None
-        return str(Path(url).expanduser().resolve()), None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
-        return url, None
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    username, _, password = userinfo.partition(":")
-    bare = urlunsplit(parts._replace(netloc=hostport))
-    return bare, GitCredentials(username or DEFAULT_TOKEN_USERNAME, password)
+def _shared_for(path: Path) -> _Shared:
+    with _SHARED_LOCK:
+        return _SHARED.setdefault(os.path.abspath(path), _Shared())
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class GitSource:
     """One remote branch, cached in a bare repository at `cache_dir`.
 
-    Safe to share between threads: git calls are serialized by a lock. Call `close()` (or use
-    it as a context manager) to stop git's helper processes."""
+    Safe to share between threads: git calls are serialized by a lock per cache directory.
+    Call `close()` (or use it as a context manager) to stop git's helper processes. `clock`
+    (default: now, UTC) stamps `Revision.fetched_at`."""
 
     def __init__(
         self,
@@ -150,16 +130,22 @@ class GitSource:
         cache_dir: Path,
         credentials: GitCredentials | None = None,
         timeout: float = 120.0,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if not _BRANCH_OK.match(branch):
             raise GitError(f"invalid branch name {branch!r}")
-        self.url, url_credentials = _split_url(url)
+        self.url, url_credentials = split_url(url)
+        self.normalized_url = normalize_url(self.url)
         self.branch = branch
         self.cache_dir = Path(cache_dir)
         self.credentials = credentials or url_credentials
         self.timeout = timeout  # seconds for one fetch: a hung remote must not stall reconciles
-        self._lock = threading.RLock()
+        self._clock = clock
+        self._cache = BareCache(self.cache_dir, self.normalized_url, timeout=timeout)
+        self._shared = _shared_for(self.cache_dir)
+        self._lock = self._shared.lock
         self._repo: git.Repo | None = None
+        self._generation = 0
 
     @property
     def ref(self) -> str:
@@ -182,68 +168,165 @@ class GitSource:
 
     def close(self) -> None:
         with self._lock:
-            if self._repo is not None:
-                self._repo.close()
-                self._repo = None
+            self._close_repo()
 
     # -- fetching ---------------------------------------------------------------------------
 
     def fetch(self) -> Revision:
-        """Fetch the tracked branch and return its head. Raises `GitFetchError`; on failure the
-        cache keeps the previous head (see `last_good()`)."""
+        """Fetch the tracked branch and return its head, with `fetched_at` now, `previous`,
+        `forced` and `warnings` (see `Revision`).
+
+        Raises `GitFetchError` when the remote fails (the cache keeps the previous head: see
+        `last_good()`), and `GitError` for a cache that is not this URL's."""
         with self._lock:
-            repo = self._open() or self._create()
-            secret = self.credentials.password() if self.credentials else ""
-            command: list[str] = [str(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git")]
-            if self.credentials is not None:
-                command += ["-c", "credential.helper=", "-c", f"credential.helper={_HELPER}"]
-            command += ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", "--", self.url]
-            command.append(f"+refs/heads/{self.branch}:{self.ref}")
+            warnings: list[str] = []
+            health = self._cache.inspect()
+            if health.state is CacheState.FOREIGN:
+                raise GitError(health.detail)
+            if health.state is CacheState.CORRUPT:
+                return self._rebuild(health.detail, warnings)
             try:
-                repo.git.execute(
-                    command,
-                    env=self._env(secret),
-                    kill_after_timeout=self.timeout,
-                    with_extended_output=True,
-                )
-            except git.GitCommandError as err:
-                reason = _stderr_reason(err)
-                message = f"fetching {self.url} ({self.branch}) failed: {reason}"
-                raise GitFetchError(redact(message, secret)) from None
-            revision = self.last_good()
-            if revision is None:  # pragma: no cover - fetch succeeded, so the ref exists
-                raise GitFetchError(f"fetching {redact(self.url)} ({self.branch}): no head")
-            return revision
+                if health.state is CacheState.MISSING:
+                    self._cache.create()
+                elif health.state is CacheState.UNOWNED:
+                    self._cache.claim()
+                    warnings.append(
+                        f"cache {self.cache_dir} recorded no URL; its refs were dropped and it "
+                        f"now belongs to {redact(self.normalized_url)}"
+                    )
+            except (CacheCommandError, OSError) as err:
+                raise GitError(f"cannot prepare cache {self.cache_dir}: {err}") from None
+            # Lock files carry the file system's clock, not `clock`.
+            warnings += self._cache.remove_stale_locks(older_than=self.timeout, now=time.time())
+            previous = self._cache.head(self.ref)
+            try:
+                self._fetch_into(self._cache)
+            except GitFetchError:
+                problem = self._problem(previous)  # did a broken cache make it fail?
+                if problem is not None:
+                    return self._rebuild(problem, warnings)
+                raise
+            head = self._cache.head(self.ref)
+            if head is None:
+                return self._rebuild("the fetched head cannot be read", warnings)
+            problem = self._cache.problem_with(head)  # git checked what came; not what was
+            if problem is not None:
+                return self._rebuild(problem, warnings)
+            return self._record(head, previous, warnings)
 
     def last_good(self) -> Revision | None:
-        """The head recorded by the last successful fetch (kept in the cache across restarts),
-        or None when nothing was fetched yet."""
+        """The head recorded by the last successful fetch from this URL (kept in the cache
+        across restarts), or None: nothing fetched yet, or the cache is another URL's, has no
+        recorded URL, or is corrupt. Never raises for what is on disk."""
         with self._lock:
-            repo = self._open()
-            if repo is None:
+            if self._cache.inspect().state is not CacheState.OURS:
                 return None
+            head = self._cache.head(self.ref)
+            if head is None:
+                return None
+            record = self._cache.read_record(self.branch)
+            fetched_at = record.fetched_at if record and record.commit == head else None
             try:
-                commit = repo.commit(self.ref)
-            except (git.BadName, ValueError):
+                committed_at, summary = self._cache.commit_info(head)
+            except (CacheCommandError, ValueError):
                 return None
-            return _revision(commit, self.branch)
+            return Revision(head, self.branch, committed_at, summary, fetched_at=fetched_at)
 
-    def _env(self, secret: str) -> dict[str, str]:
-        env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
-        if "GIT_SSH_COMMAND" not in os.environ:
-            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    def _problem(self, head: str | None) -> str | None:
+        """Why the cache cannot be used, or None; with `head`, also every object it needs."""
+        health = self._cache.inspect()
+        if health.state is CacheState.CORRUPT:
+            return health.detail
+        return self._cache.problem_with(head) if head else None
+
+    def _fetch_into(self, cache: BareCache) -> None:
+        secret = self.credentials.password() if self.credentials else ""
+        args: list[str] = []
         if self.credentials is not None:
-            env[_ENV_USER] = self.credentials.username
-            env[_ENV_PASS] = secret
-        return env
+            args += ["-c", "credential.helper=", "-c", f"credential.helper={HELPER}"]
+        args += ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", "--", self.url]
+        args.append(f"+refs/heads/{self.branch}:{self.ref}")
+        try:
+            cache.git(*args, env=helper_env(self.credentials, secret))
+        except CacheCommandError as err:
+            reason = f"timed out after {self.timeout:g} s" if err.returncode is None else None
+            message = f"fetching {self.url} ({self.branch}) failed: {reason or err.reason}"
+            raise GitFetchError(redact(message, secret)) from None
+
+    def _rebuild(self, problem: str, warnings: list[str]) -> Revision:
+        """Fetch into a fresh cache beside the broken one; only when that worked, move the
+        broken one to `<cache_dir>.broken` and the fresh one into its place."""
+        fresh_dir = self.cache_dir.with_name(self.cache_dir.name + ".rebuild")
+        fresh = BareCache(fresh_dir, self.normalized_url, timeout=self.timeout)
+        unusable = f"cache {self.cache_dir} is unusable ({problem})"
+        remove(fresh_dir)
+        try:
+            fresh.create()
+            self._fetch_into(fresh)
+            head = fresh.head(self.ref)
+            bad = fresh.problem_with(head) if head else "no head after fetch"
+            if head is None or bad is not None:
+                raise GitError(f"{unusable}, and so is a fresh fetch: {bad}")
+        except GitFetchError as err:
+            remove(fresh_dir)
+            raise GitFetchError(f"{unusable}, and it cannot be rebuilt: {err}") from None
+        except GitError:
+            remove(fresh_dir)
+            raise
+        except (CacheCommandError, OSError) as err:
+            remove(fresh_dir)
+            raise GitError(f"{unusable}, and it cannot be rebuilt: {err}") from None
+        self._close_repo()
+        try:
+            broken = move_aside(self.cache_dir)
+            os.replace(fresh_dir, self.cache_dir)
+        except OSError as err:
+            remove(fresh_dir)
+            raise GitError(f"{unusable}; cannot replace it: {err}") from None
+        self._shared.generation += 1
+        warnings.append(
+            f"{unusable}; rebuilt it from {redact(self.url)} (the broken one is at {broken})"
+        )
+        return self._record(head, None, warnings)
+
+    def _record(self, head: str, previous: str | None, warnings: list[str]) -> Revision:
+        """The Revision of a successful fetch, after recording when it happened."""
+        fetched_at = self._clock().astimezone(UTC)
+        try:
+            self._cache.write_record(self.branch, FetchRecord(head, fetched_at))
+        except OSError as err:
+            warnings.append(f"cannot record when {self.branch} was fetched: {err}")
+        forced = False
+        if previous is not None and previous != head:
+            forced = self._cache.is_ancestor(previous, head) is False
+            if forced:
+                warnings.append(
+                    f"{self.branch} of {redact(self.url)} was force-pushed: its new head "
+                    f"{head[:7]} does not descend from {previous[:7]}, the head fetched before"
+                )
+        try:
+            committed_at, summary = self._cache.commit_info(head)
+        except (CacheCommandError, ValueError) as err:
+            raise GitError(f"{redact(self.url)}: cannot read commit {head[:7]}: {err}") from None
+        return Revision(
+            head,
+            self.branch,
+            committed_at,
+            summary,
+            fetched_at=fetched_at,
+            previous=previous,
+            forced=forced,
+            warnings=tuple(warnings),
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
     def tree(self, commit: str, subdir: str | None = None) -> GitTree:
         """The files of `commit` (a sha or any revision in the cache), under `subdir` if given.
 
-        Raises `UnknownRevisionError` or `SubdirNotFoundError`."""
-        with self._lock:
+        Raises `UnknownRevisionError`, `SubdirNotFoundError`, or `GitError` (a cache that is
+        not this URL's, or cannot be read)."""
+        with self._lock, self._reading(commit):
             repo = self._require()
             return GitTree(
                 repo, _resolve(repo, commit), subdir, url=redact(self.url), lock=self._lock
@@ -251,33 +334,39 @@ class GitSource:
 
     def changed_files(self, old: str, new: str) -> list[str]:
         """Repo-root paths that differ between two commits, sorted; a rename lists both paths."""
-        with self._lock:
+        with self._lock, self._reading(f"{old}..{new}"):
             repo = self._require()
             a, b = _resolve(repo, old).hexsha, _resolve(repo, new).hexsha
             out = repo.git.diff("--name-only", "-z", "--no-renames", "--no-ext-diff", a, b, "--")
             return sorted({p for p in str(out).split("\0") if p})
 
+    @contextmanager
+    def _reading(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except READ_ERRORS as err:
+            raise GitError(f"{redact(self.url)}: cannot read {what}: {err}") from None
+
     def _require(self) -> git.Repo:
-        repo = self._open()
-        if repo is None:
+        health = self._cache.inspect()
+        if health.state is CacheState.FOREIGN:
+            raise GitError(health.detail)
+        if health.state is CacheState.CORRUPT:
+            raise GitError(f"cache {self.cache_dir} is unusable ({health.detail})")
+        if health.state is not CacheState.OURS:
             raise UnknownRevisionError(f"{redact(self.url)}: nothing fetched yet")
-        return repo
-
-    def _open(self) -> git.Repo | None:
-        if self._repo is None and (self.cache_dir / "HEAD").is_file():
+        if self._repo is not None and self._generation != self._shared.generation:
+            self._close_repo()  # the cache was rebuilt under this handle
+        if self._repo is None:
             repo = git.Repo(self.cache_dir)
-            if not repo.bare:
-                repo.close()
-                raise GitError(f"cache {self.cache_dir} is not a bare git repository")
-            self._repo = repo
+            repo.git.update_environment(GIT_DIR=str(self.cache_dir))
+            self._repo, self._generation = repo, self._shared.generation
         return self._repo
 
-    def _create(self) -> git.Repo:
-        if self.cache_dir.exists() and any(self.cache_dir.iterdir()):
-            raise GitError(f"cache {self.cache_dir} exists and is not a bare git repository")
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._repo = git.Repo.init(self.cache_dir, bare=True)
-        return self._repo
+    def _close_repo(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
 
 def _resolve(repo: git.Repo, rev: str) -> git.Commit:
@@ -287,22 +376,3 @@ def _resolve(repo: git.Repo, rev: str) -> git.Commit:
     except git.GitCommandError:
         raise UnknownRevisionError(f"unknown commit {rev!r}") from None
     return repo.commit(str(sha))
-
-
-def _revision(commit: git.Commit, branch: str) -> Revision:
-    summary = commit.summary
-    if isinstance(summary, bytes):
-        summary = summary.decode("utf-8", "replace")
-    return Revision(
-        commit=commit.hexsha,
-        branch=branch,
-        committed_at=commit.committed_datetime.astimezone(UTC),
-        summary=summary,
-    )
-
-
-def _stderr_reason(err: git.GitCommandError) -> str:
-    stderr = err.stderr if isinstance(err.stderr, str) else str(err.stderr or "")
-    lines = [ln.strip() for ln in stderr.strip().strip("'").splitlines() if ln.strip()]
-    lines = [ln.removeprefix("stderr: ").strip("'").strip() for ln in lines]
-    return "; ".join(ln for ln in lines if ln) or f"git exited with status {err.status}"

@@ -6,8 +6,9 @@ with a set of file changes, pushed to the remote so a forge can open a pull requ
 
 Errors (all `GitError`; messages never contain credentials):
 
-    GitError
-    ├── GitFetchError           the remote could not be fetched or pushed (transient: retry)
+    GitError                    also: a cache recorded for another URL, or not a cache at all
+    ├── GitFetchError           the remote could not be fetched or pushed (transient: retry);
+    │                           also a corrupt cache that cannot be rebuilt while it is down
     ├── UnknownRevisionError    a commit is not in the cache
     └── SubdirNotFoundError     the requested subdirectory does not exist at that commit
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from reconciler.specs.tree import SourceTree
@@ -42,16 +43,53 @@ class SubdirNotFoundError(GitError):
 
 @dataclass(frozen=True)
 class Revision:
-    """A fetched commit of the tracked branch."""
+    """A fetched commit of the tracked branch.
+
+    `fetch()` fills every field. `last_good()` fills the first five: `previous`, `forced` and
+    `warnings` describe one fetch, so they are left empty there and are not compared (a
+    `last_good()` right after a `fetch()` equals what the fetch returned)."""
 
     commit: str
     branch: str
     committed_at: datetime
+    """The committer date, UTC."""
     summary: str
+    """The commit message's first line."""
+    fetched_at: datetime | None = None
+    """When this head was last fetched successfully (UTC), kept in the cache across restarts;
+    None when the cache does not know (a cache written by an older version). A fallback to
+    `last_good()` says how stale it is: `fetched_ago()`."""
+    previous: str | None = field(default=None, compare=False)
+    """The head the cache held before this fetch; None on the first fetch (or a rebuild)."""
+    forced: bool = field(default=False, compare=False)
+    """True when this fetch's head does not descend from `previous`: the tracked branch was
+    force-pushed (or reset). The new head is still the branch's truth; `warnings` says so."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """What went wrong and was repaired during this fetch, for a person to read: stale lock
+    files removed, a corrupt cache rebuilt, a cache without a recorded URL claimed, a force
+    push. Report them as they are; they already name the cache and the URL."""
 
     @property
     def short(self) -> str:
         return self.commit[:7]
+
+    def fetched_ago(self, now: datetime | None = None) -> str:
+        """`3 h ago` (`40 s`, `12 min`, `2 d`), or `at an unknown time` without `fetched_at`."""
+        if self.fetched_at is None:
+            return "at an unknown time"
+        seconds = ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
+        return f"{format_age(seconds)} ago"
+
+
+def format_age(seconds: float) -> str:
+    """`40 s`, `12 min`, `3 h`, `2 d`: an age for a person (negative ages are 0 s)."""
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} d"
 
 
 @dataclass(frozen=True)
@@ -82,10 +120,14 @@ class GitSourcePort(Protocol):
     def branch(self) -> str: ...
 
     def fetch(self) -> Revision:
-        """Fetch the tracked branch; `GitFetchError` leaves the last good head in place."""
+        """Fetch the tracked branch; `GitFetchError` leaves the last good head in place.
+        The result's `warnings` are for the run's report; `forced` flags a force push."""
         ...
 
-    def last_good(self) -> Revision | None: ...
+    def last_good(self) -> Revision | None:
+        """The head of the last successful fetch from this very URL (with `fetched_at`), or
+        None; never a commit fetched from another remote."""
+        ...
 
     def tree(self, commit: str, subdir: str | None = None) -> SourceTree: ...
 

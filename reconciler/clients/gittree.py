@@ -5,21 +5,30 @@
 in this repository and are skipped. The tree is immutable: the same commit always yields the
 same files, which is what makes a plan reproducible from `description` alone
 (`https://github.com/acme/ops-specs@1a2b3c4`).
+
+An object git cannot read (a corrupt cache) is a `GitError`, never one of gitpython's
+exceptions (`READ_ERRORS`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import git
+import git.exc
 
-from reconciler.clients.git_api import SubdirNotFoundError
+from reconciler.clients.git_api import GitError, SubdirNotFoundError
 from reconciler.specs.tree import SourceFile
 
 SYMLINK_MODE = 0o120000
 TREE_TYPE = "tree"
 BLOB_TYPE = "blob"
+# What gitpython raises for an object it cannot read: ValueError from the `cat-file` reader,
+# its own GitError tree (a failed command, an invalid repository), gitdb's ODBError tree, and
+# OSError (a helper process that died, a file that vanished).
+READ_ERRORS = (ValueError, OSError, git.exc.GitError, git.exc.ODBError)
 
 
 def normalize_subdir(subdir: str | None) -> str:
@@ -48,6 +57,10 @@ class GitTree:
         self.subdir = normalize_subdir(subdir)
         self._lock = lock
         self._description = f"{url}@{self.commit[:7]}"
+        with self._reading():
+            self._root = self._find_root(commit)
+
+    def _find_root(self, commit: git.Commit) -> git.Tree:
         root: git.Tree = commit.tree
         if self.subdir:
             try:
@@ -57,7 +70,14 @@ class GitTree:
             if found is None or found.type != TREE_TYPE:
                 raise SubdirNotFoundError(f"{self._description}: no directory {self.subdir!r}")
             root = found
-        self._root = root
+        return root
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except READ_ERRORS as err:
+            raise GitError(f"{self._description}: cannot read git objects: {err}") from None
 
     @property
     def description(self) -> str:
@@ -68,7 +88,7 @@ class GitTree:
 
     def iter_files(self, *, max_size: int) -> Iterator[SourceFile]:
         """Every blob and symlink under the root, sorted by path; `.git/` is skipped."""
-        with self._lock:  # git's object reader is one process: read everything under the lock
+        with self._lock, self._reading():  # git's object reader is one process: hold the lock
             files = [self._file(blob, max_size) for blob in self._blobs()]
         yield from sorted(files, key=lambda f: f.path)
 
@@ -77,7 +97,7 @@ class GitTree:
         parts = [p for p in path.split("/") if p not in ("", ".")]
         if not parts or ".." in parts or parts[0] == ".git":
             return None
-        with self._lock:
+        with self._lock, self._reading():
             try:
                 item = self._root / "/".join(parts)
             except KeyError:

@@ -5,6 +5,10 @@
 
 The state lives in `--dir` and survives restarts; the kubeconfig (default `DIR/kubeconfig`)
 points at `http://HOST:PORT` without authentication. Runs until interrupted.
+
+One server per directory: while it runs it holds `DIR/.lock` and publishes its URL in
+`DIR/server.json`, so `--cluster local:DIR` talks to it rather than opening the state itself,
+and a second `cluster serve --dir DIR` exits 1 at once, naming the server that holds DIR.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from reconciler.localcluster.server import start_local_cluster
+from reconciler.localcluster.server import DirectoryInUseError, start_local_cluster
 
 
 def register(subparsers: Any) -> None:
@@ -45,6 +49,9 @@ def serve_command(args: argparse.Namespace) -> int:
         cluster = start_local_cluster(
             args.dir, host=args.host, port=args.port, kubeconfig_path=args.kubeconfig_out
         )
+    except DirectoryInUseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

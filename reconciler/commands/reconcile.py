@@ -1,10 +1,18 @@
 """`reconciler plan | apply | drift`: one source against one cluster.
 
     reconciler plan --repo R [--ref BRANCH] [--path SUBDIR] --cluster local:DIR|kube[:CTX]
-                    [--kubeconfig F] [--output json] [--detailed-exitcode] [--watch]
+                    [--kubeconfig F] [-o json] [--detailed-exitcode] [--watch]
 
-Exit codes: 0 success (with --detailed-exitcode: 0 no changes, 2 changes present), 1 errors
-(spec errors, a failed object), 2 usage.
+Exit codes, as automation gates on them (terraform's, plus one for a stale source):
+
+| code | meaning |
+|---|---|
+| 0 | success; with `--detailed-exitcode`: no changes and no drift |
+| 1 | errors: a spec error, an object the cluster rejected, the source or cluster unusable |
+| 2 | with `--detailed-exitcode`: changes to apply, or drift (in any drift mode); also usage |
+| 3 | the remote could not be fetched: the run used the last good commit (see `stale`) |
+
+Errors win over staleness, staleness over changes.
 """
 
 from __future__ import annotations
@@ -34,12 +42,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir", type=Path, default=None, help="git cache (default: ~/.cache/reconciler)"
     )
-    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument("--output", "-o", choices=("text", "json"), default="text")
     parser.add_argument(
         "--drift-mode",
         choices=("report", "revert", "propose"),
         default=None,
         help="override reconciler.yaml's drift.mode for this run",
+    )
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over objects labelled as another source's (else they are held)",
     )
 
 
@@ -54,6 +67,7 @@ def register(subparsers: Any) -> None:
     apply.set_defaults(func=_apply)
     drift = subparsers.add_parser("drift", help="only drift and override entries")
     _common(drift)
+    drift.add_argument("--detailed-exitcode", action="store_true")
     drift.set_defaults(func=_drift)
 
 
@@ -64,7 +78,7 @@ def source_settings(args: argparse.Namespace) -> SourceSettings:
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
-    return RunSettings(drift_mode=args.drift_mode)
+    return RunSettings(drift_mode=args.drift_mode, adopt=args.adopt)
 
 
 def emit(run: RunResult, output: str, classes: set[PlanClass] | None = None) -> None:
@@ -84,8 +98,26 @@ def _run(args: argparse.Namespace, apply: bool) -> RunResult | int:
         ) as runner:
             return _once(runner, apply)
     except RunnerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fatal(args.output, str(exc), transient=exc.transient)
         return 1
+
+
+def fatal(output: str, message: str, *, transient: bool = False) -> None:
+    """A run that could not start: on stderr, and as JSON on stdout when JSON was asked for."""
+    print(f"error: {message}", file=sys.stderr)
+    if output == "json":
+        print(json.dumps({"error": message, "transient": transient}, indent=2))
+
+
+def exit_code(run: RunResult, *, detailed: bool, changes: bool) -> int:
+    """See the table in the module docstring."""
+    if run.errors or run.failed:
+        return 1
+    if run.stale is not None:
+        return 3
+    if detailed and (changes or run.drifted):
+        return 2
+    return 0
 
 
 def _once(runner: Runner, apply: bool) -> RunResult:
@@ -99,11 +131,7 @@ def _plan(args: argparse.Namespace) -> int:
     if isinstance(run, int):
         return run
     emit(run, args.output)
-    if run.errors:
-        return 1
-    if args.detailed_exitcode and run.plan.has_changes():
-        return 2
-    return 0
+    return exit_code(run, detailed=args.detailed_exitcode, changes=run.plan.has_changes())
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -111,7 +139,7 @@ def _apply(args: argparse.Namespace) -> int:
     if isinstance(run, int):
         return run
     emit(run, args.output)
-    return 1 if run.errors or run.failed else 0
+    return exit_code(run, detailed=False, changes=False)
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -119,4 +147,4 @@ def _drift(args: argparse.Namespace) -> int:
     if isinstance(run, int):
         return run
     emit(run, args.output, classes={PlanClass.DRIFT, PlanClass.OVERRIDE})
-    return 1 if run.errors else 0
+    return exit_code(run, detailed=args.detailed_exitcode, changes=False)

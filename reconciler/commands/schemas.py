@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ def export(directory: Path) -> list[Path]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    for path in export(args.directory):
+    try:
+        written = export(args.directory)
+    except OSError as exc:
+        print(f"error: cannot write schemas into {args.directory}: {exc.strerror}", file=sys.stderr)
+        return 1
+    for path in written:
         print(path)
     return 0

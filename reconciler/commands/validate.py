@@ -1,7 +1,9 @@
 """`reconciler validate [PATH] [--output text|json]`: load a spec repo and report every problem.
 
-PATH is a repo directory (its `reconciler.yaml` applies) or one YAML file (checked on its own,
-with default settings). Exit codes: 0 valid, 1 any error, 2 usage error (e.g. PATH missing).
+PATH is a repo directory (its `reconciler.yaml` applies), one YAML file (checked on its own,
+with default settings), or a `reconciler.yaml` (the config alone). Plain manifests are checked
+offline as the API server would check them (see `engine.validate`). Exit codes: 0 valid, 1 any
+error, 2 usage error (e.g. PATH missing).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.clients.dirtree import DirectoryTree
+from reconciler.clients.kubeschemas import BuiltinSchemas
 from reconciler.engine.validate import validate_tree
-from reconciler.specs.config import RepoConfig
+from reconciler.specs.config import CONFIG_FILE, RepoConfig
+from reconciler.specs.loader import load_config
 from reconciler.specs.report import report_dict, report_text
 
 
@@ -31,10 +35,14 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path: Path = args.path
+    schemas = BuiltinSchemas()
     if path.is_dir():
-        result = validate_tree(DirectoryTree(path))
+        result = validate_tree(DirectoryTree(path), schemas=schemas)
+    elif path.is_file() and path.name == CONFIG_FILE:
+        result = load_config(DirectoryTree(path.parent))
     elif path.is_file():
-        result = validate_tree(DirectoryTree(path.parent), config=RepoConfig(paths=[path.name]))
+        config = RepoConfig(paths=[path.name])
+        result = validate_tree(DirectoryTree(path.parent), config=config, schemas=schemas)
     else:
         print(f"reconciler validate: {path}: no such file or directory", file=sys.stderr)
         return 2

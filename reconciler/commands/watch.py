@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from watchfiles import watch
@@ -21,7 +20,7 @@ from reconciler.clients.dirtree import DirectoryTree
 from reconciler.engine.core.plantypes import PlanEntry
 from reconciler.engine.report import entry_lines
 from reconciler.engine.result import RunResult
-from reconciler.runner import RunnerError, RunSettings, SourceSettings, open_runner, source_name
+from reconciler.runner import RunnerError, RunSettings, SourceSettings, open_runner
 
 
 def _fingerprint(entry: PlanEntry) -> tuple[str, str, str]:
@@ -49,8 +48,6 @@ def watch_plan(args: argparse.Namespace, source: SourceSettings, settings: RunSe
             f"error: --watch needs a local working tree; {root} is not a directory", file=sys.stderr
         )
         return 2
-    if source.name is None:
-        source = replace(source, name=source_name(str(Path(source.repo).resolve())))
     try:
         with open_runner(
             source, cluster=args.cluster, kubeconfig=args.kubeconfig, settings=settings, fetch=False

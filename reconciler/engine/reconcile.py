@@ -21,8 +21,17 @@ from reconciler.engine.core.compare import CompareOptions, Comparer
 from reconciler.engine.core.desired_set import desired_set
 from reconciler.engine.core.inventory import Inventory, SourceOrigin
 from reconciler.engine.core.inventory_update import changed, next_inventory, with_pending_creates
-from reconciler.engine.core.ownership import FIELD_MANAGER
-from reconciler.engine.core.plan import Assessment, PlanInputs, assess, decide, dry_run_requests
+from reconciler.engine.core.overrides import malformed_override_paths
+from reconciler.engine.core.ownership import FIELD_MANAGER, OVERRIDE_PATHS_ANNOTATION
+from reconciler.engine.core.plan import (
+    Assessment,
+    Plan,
+    PlanInputs,
+    assess,
+    decide,
+    dry_run_requests,
+)
+from reconciler.engine.core.policies import policy_set
 from reconciler.engine.errors import ObjectError, RunError, blame, sort_errors
 from reconciler.engine.live import read_inventory, read_live
 from reconciler.engine.result import RunResult
@@ -31,7 +40,6 @@ from reconciler.engine.store import DIGEST_KEY_SECRET, read_digest_key, write_in
 from reconciler.specs.config import DriftMode, DriftSettings
 from reconciler.specs.errors import SpecError
 from reconciler.specs.keys import ObjectKey
-from reconciler.specs.kinds import Policy
 from reconciler.specs.loader import load_tree
 from reconciler.specs.tree import SourceTree
 
@@ -95,6 +103,9 @@ class Engine:
         )
         errors.extend(rendered.errors)
         failed_files |= rendered.failed_files
+        policies = policy_set(loaded.specs, loaded.manifests, failed_files, tree.read)
+        errors.extend(policies.errors)
+        failed_files |= {e.file for e in policies.errors}
         desired = [] if loaded.config_failed else rendered.desired  # nothing applied or pruned
         read = read_inventory(self.cluster, source, self.inventory_namespace, errors, warnings)
         inventory = read or Inventory(source)  # unreadable: plan as if empty, prune nothing
@@ -109,7 +120,8 @@ class Engine:
             live=live,
             inventory=inventory,
             config=config,
-            policies=[s.spec for s in loaded.specs if isinstance(s.spec, Policy)],
+            policies=policies.policies,
+            policies_failed=policies.failed,
             failed_files=frozenset(failed_files),
             load_failed=loaded.config_failed,
             conflicts=rendered.conflicts,
@@ -120,6 +132,7 @@ class Engine:
         assessments = assess(inputs, comparer)
         answers = self._dry_run(assessments, errors)
         plan = decide(assessments, inputs, answers, compared=comparer.calls)
+        warnings.extend(_annotation_warnings(plan))
         if read is not None and self.origin is not None and refusal is None:
             read = replace(read, origin=self.origin)  # recorded with the next write
         return RunResult(source, commit, plan, sort_errors(errors), None, warnings, read)
@@ -130,7 +143,8 @@ class Engine:
             # It could not be read: writing one built without its records would forget objects
             # that must be pruned later, and creating without one would orphan what is created.
             run.warnings.append(
-                "inventory not updated: it could not be read; existing objects were updated, nothing was created or pruned"
+                "inventory not updated: it could not be read; existing objects were updated, "
+                "nothing was created or pruned"
             )
             run.results = apply_plan(run.plan.entries, self.cluster, creates=False)
             return self._with_failures(run)
@@ -190,3 +204,15 @@ class Engine:
             except ClusterError as exc:
                 errors.append(ObjectError(key, "dry-run", exc, blame(by_key[key].pair.desired)))
         return answers
+
+
+def _annotation_warnings(plan: Plan) -> list[str]:
+    """A malformed override-paths annotation overrides nothing: say so rather than drift."""
+    out = []
+    for entry in plan.entries:
+        for bad in malformed_override_paths(entry.live) if entry.live else []:
+            out.append(
+                f"{entry.key.ref}: annotation {OVERRIDE_PATHS_ANNOTATION}: {bad!r} is not a "
+                "JSON pointer (write it as /spec/replicas); ignored"
+            )
+    return out

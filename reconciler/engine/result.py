@@ -23,6 +23,9 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     inventory: Inventory | None = None
     """The inventory as read when planning (None: unreadable); apply builds on it."""
+    stale: str | None = None
+    """Set when the remote could not be fetched and the last good commit was used: why, and
+    how old that commit's fetch is. Automation should alert on it (exit code 3)."""
 
     @property
     def failed(self) -> bool:
@@ -51,5 +54,10 @@ class RunResult:
             "objects": objects,
             "errors": [e.to_dict() for e in self.errors],
             "warnings": self.warnings,
+            "stale": self.stale,
             "stats": self.plan.stats.to_dict(),
         }
+
+    @property
+    def drifted(self) -> bool:
+        return any(e.cls is PlanClass.DRIFT for e in self.plan.entries)

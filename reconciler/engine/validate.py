@@ -1,33 +1,59 @@
 """Offline validation: everything `validate` can know without a cluster.
 
-    result = validate_tree(DirectoryTree(Path("ops-specs")))
-    result.ok, result.errors     # the loader's errors, plus keys two documents render to
+    result = validate_tree(DirectoryTree(Path("ops-specs")), schemas=BuiltinSchemas())
+    result.ok, result.errors     # the loader's errors, manifest problems, keys defined twice
 
-Loading finds what is wrong inside a document; rendering then finds two documents that define
-one object (a namespace spelled out in one and defaulted in the other, a manifest named like a
-generated ConfigMap), exactly as a plan would, with built-in kind scopes instead of discovery.
+Loading finds what is wrong inside a document. Plain manifests are then checked as the API
+server would: built-in kinds against their strict schemas (`schemas`, a port: the engine reads
+no schema files itself), names as DNS-1123, Secret data as base64, custom resources against
+the CRDs in the same repo. Rendering finally finds two documents that define one object (a
+namespace spelled out in one and defaulted in the other, a manifest named like a generated
+ConfigMap), exactly as a plan would, with built-in kind scopes instead of discovery.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Protocol
 
 from reconciler.engine.core.builtin_scopes import StaticScopes
 from reconciler.engine.core.desired_set import desired_set
+from reconciler.engine.core.manifests import crd_schemas, manifest_problems
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.errors import SpecError
-from reconciler.specs.loader import LoadResult, load_tree
+from reconciler.specs.fielderrors import format_field
+from reconciler.specs.loader import LoadedManifest, LoadResult, load_tree
 from reconciler.specs.tree import SourceTree
+from reconciler.specs.yamlparse import Path
 
 VALIDATE_SOURCE = "validate"
 """The source name rendering labels objects with; labels never reach a cluster here."""
 
 
-def validate_tree(tree: SourceTree, *, config: RepoConfig | None = None) -> LoadResult:
-    """Load `tree` and render what loaded; a `LoadResult` with the rendering's errors too."""
+class SchemaCheck(Protocol):
+    """Checks a built-in object against its kind's schema (see `clients.kubeschemas`)."""
+
+    def check(self, body: dict[str, Any]) -> list[tuple[Path, str]] | None:
+        """Problems (path, message); None when the apiVersion is not a built-in one."""
+        ...
+
+
+def validate_tree(
+    tree: SourceTree, *, config: RepoConfig | None = None, schemas: SchemaCheck | None = None
+) -> LoadResult:
+    """Load `tree`, check its manifests, render what is left; one `LoadResult` with it all."""
     loaded = load_tree(tree, config=config)
     if loaded.config_failed:
         return loaded
+    problems = manifest_errors(loaded.manifests, schemas)
+    failed = set(loaded.failed_files) | {e.file for e in problems}
+    loaded = replace(
+        loaded,
+        errors=sorted([*loaded.errors, *problems], key=SpecError.sort_key),
+        failed_files=failed,
+        manifests=[m for m in loaded.manifests if m.location.file not in failed],
+        specs=[s for s in loaded.specs if s.location.file not in failed],
+    )
     rendered = desired_set(
         loaded.specs,
         loaded.manifests,
@@ -45,3 +71,38 @@ def validate_tree(tree: SourceTree, *, config: RepoConfig | None = None) -> Load
         failed_files=set(rendered.failed_files),
         valid_documents=loaded.valid_documents - repeats,
     )
+
+
+def manifest_errors(
+    manifests: list[LoadedManifest], schemas: SchemaCheck | None
+) -> list[SpecError]:
+    """Every problem of every manifest, located at its file, line and field."""
+    crds = crd_schemas(m.body for m in manifests)
+    out = []
+    for manifest in manifests:
+        found = manifest_problems(manifest.body, crds)
+        if schemas is not None:
+            found = (schemas.check(manifest.body) or []) + found
+        secret = manifest.key.kind == "Secret" and manifest.key.group == ""
+        for path, message in _unique(found):
+            if secret and path[:1] in (("data",), ("stringData",)) and "base64" not in message:
+                message = "invalid value (a Secret's value: not shown)"
+            out.append(
+                SpecError(
+                    manifest.location.file,
+                    manifest.line_of(path),
+                    format_field(path) or None,
+                    f"{manifest.key}: {message}",
+                )
+            )
+    return out
+
+
+def _unique(problems: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    seen: set[tuple[Path, str]] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out

@@ -8,8 +8,11 @@ kubeconfig pointing at it.
     cluster.kubeconfig_path  # /tmp/state/kubeconfig, usable by kubectl and the official client
     cluster.stop()           # ends watches, stops serving, closes the database
 
-The state lives in the directory (SQLite, WAL mode), so a second `start_local_cluster` on the
-same directory serves the same objects. Plain HTTP without authentication: loopback only.
+The state lives in the directory (SQLite, WAL mode) and survives restarts. One server per
+directory: a running server holds an exclusive lock on it (`storage.dirlock`) and publishes its
+URL in `DIR/server.json`, so a second `start_local_cluster` on a served directory raises
+`DirectoryInUseError`, and `find_server(DIR)` tells a client where to talk to the one that
+serves it. Plain HTTP without authentication: loopback only.
 
 Known differences from a real kube-apiserver (v1.37), as seen by kubectl and the official client:
 
@@ -40,15 +43,36 @@ Known differences from a real kube-apiserver (v1.37), as seen by kubectl and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import http.client
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from reconciler.localcluster.api.app import create_app
+from reconciler.localcluster.storage.dirlock import (
+    DirectoryInUseError,
+    DirectoryLock,
+    ServerInfo,
+    held_by_another,
+    holder_pid,
+    read_server_info,
+)
 from reconciler.localcluster.storage.state import ClusterState
 from reconciler.localcluster.storage.store import EVENT_LOG_SIZE
 from reconciler.support.asgithread import RunningServer, start_in_thread
+
+__all__ = [
+    "DirectoryInUseError",
+    "LocalCluster",
+    "ServerInfo",
+    "find_server",
+    "kubeconfig_text",
+    "start_local_cluster",
+    "write_kubeconfig",
+]
 
 START_TIMEOUT = 10.0
 
@@ -75,17 +99,23 @@ def write_kubeconfig(path: Path, url: str) -> None:
 
 @dataclass
 class LocalCluster:
-    """A running embedded cluster; `stop()` it (or use it as a context manager)."""
+    """A running embedded cluster; `stop()` it (or use it as a context manager). It holds the
+    directory's lock until stopped."""
 
     url: str
     kubeconfig_path: Path
     state: ClusterState
     _server: RunningServer
+    _lock: DirectoryLock | None = field(default=None, repr=False)
 
     def stop(self) -> None:
+        if self._lock is not None:
+            self._lock.unpublish()  # first: nobody should pick a URL that is going away
         self.state.stopping = True  # open watches end
         self._server.stop(timeout=START_TIMEOUT)
         self.state.close()
+        if self._lock is not None:
+            self._lock.release()  # last: the next server may open the state now
 
     def __enter__(self) -> LocalCluster:
         return self
@@ -107,23 +137,74 @@ def start_local_cluster(
 
     `bookmark_interval` is the seconds between BOOKMARKs on watches that allow them;
     `event_log_size` how many past events a watch can resume from (older: 410 Expired).
+
+    Raises `DirectoryInUseError` when another server holds `directory` (checked before the
+    state is opened: nothing is read or written then), and `OSError` for a busy port.
     """
     directory = Path(directory)
-    state = ClusterState.open(
-        directory, bookmark_interval=bookmark_interval, event_log_size=event_log_size
-    )
+    lock = DirectoryLock.acquire(directory)
     try:
-        server = start_in_thread(
-            create_app(state),
-            host,
-            port,
-            name="localcluster",
-            graceful_timeout=2,
-            start_timeout=START_TIMEOUT,
+        state = ClusterState.open(
+            directory, bookmark_interval=bookmark_interval, event_log_size=event_log_size
         )
-    except BaseException:  # a busy port (OSError), or uvicorn did not start
-        state.close()
+        try:
+            server = start_in_thread(
+                create_app(state),
+                host,
+                port,
+                name="localcluster",
+                graceful_timeout=2,
+                start_timeout=START_TIMEOUT,
+            )
+        except BaseException:  # a busy port (OSError), or uvicorn did not start
+            state.close()
+            raise
+        path = kubeconfig_path or directory / "kubeconfig"
+        try:
+            write_kubeconfig(path, server.url)
+            lock.publish(server.url, path)
+        except BaseException:
+            server.stop(timeout=START_TIMEOUT)
+            state.close()
+            raise
+    except BaseException:
+        lock.release()
         raise
-    path = kubeconfig_path or directory / "kubeconfig"
-    write_kubeconfig(path, server.url)
-    return LocalCluster(server.url, path, state, server)
+    return LocalCluster(server.url, path, state, server, lock)
+
+
+def find_server(directory: Path, *, wait: float = START_TIMEOUT) -> ServerInfo | None:
+    """The server another holder runs for `directory`, once its published URL answers
+    `/healthz`; None when nobody holds the directory (any `server.json` is a crashed server's
+    leftover). While the holder is still starting (or not answering), waits up to `wait`
+    seconds, then raises `DirectoryInUseError`."""
+    directory = Path(directory)
+    deadline = time.monotonic() + wait
+    while True:
+        if not held_by_another(directory):
+            return None
+        holder, info = holder_pid(directory), read_server_info(directory)
+        # The holder wrote its pid into the lock file when it took it; a `server.json` with
+        # another pid is a crashed server's, whose port may serve something else by now.
+        if info is not None and info.pid != holder:
+            info = None
+        if info is not None and _healthy(info.url):
+            return info
+        if time.monotonic() >= deadline:
+            raise DirectoryInUseError(directory, info, holder)
+        time.sleep(0.05)
+
+
+def _healthy(url: str, timeout: float = 2.0) -> bool:
+    """`GET /healthz` answers 200 (straight to the address: no proxy, loopback only)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()

@@ -95,14 +95,20 @@ def cel_problem(expression: str) -> str | None:
 
 def activation(data: Mapping[str, Any]) -> Any:
     """The variables of one request, converted once for every expression evaluated on them;
-    unset ones are null."""
-    return _ENV.Activation({name: data.get(name) for name in VARIABLES})
+    unset ones are null. Values the runtime cannot take give an `Outcome` error instead, which
+    `run` returns for every expression."""
+    try:
+        return _ENV.Activation({name: data.get(name) for name in VARIABLES})
+    except Exception as exc:
+        return Outcome(error=_tidy(str(exc)))
 
 
 def run(compiled: Compiled, bound: Any) -> Outcome:
     """Evaluate a compiled expression on an `activation`; never raises."""
     if compiled.program is None:
         return Outcome(error=compiled.error)
+    if isinstance(bound, Outcome):
+        return bound
     try:
         value = compiled.program.eval(bound)
         if value.type() == cel.Type.ERROR:
@@ -119,7 +125,10 @@ class RegexError(ValueError):
 def re2_search(pattern: str, text: str) -> bool:
     """True when `pattern` (RE2 syntax; `\\uXXXX` escapes accepted) matches anywhere in `text`,
     as JSON Schema's `pattern` does; in time linear in `len(text)`."""
-    value = _SEARCH.eval(data={"text": text, "pattern": _re2_syntax(pattern)})
+    try:
+        value = _SEARCH.eval(data={"text": text, "pattern": _re2_syntax(pattern)})
+    except Exception as exc:  # a string the runtime cannot take (lone surrogates)
+        raise RegexError(_tidy(str(exc))) from None
     if value.type() != cel.Type.BOOL:
         raise RegexError(_tidy(str(value.value())))
     return bool(value.value())

@@ -20,26 +20,6 @@ Example::
         type: object
         properties: {id: {type: string}}
         required: [id]
-
-A `Policy` states what matching objects must satisfy, as a JSON Schema `rule`, as CEL
-`validations` in the shape of a Kubernetes ValidatingAdmissionPolicy (see
-`reconciler.specs.cel` for the variables an expression sees), or both::
-
-    apiVersion: reconciler.dev/v1alpha1
-    kind: Policy
-    metadata: {name: replica-limits}
-    spec:
-      match: {kinds: [Deployment], operations: [create, update]}
-      enforcement: deny
-      validations:
-        - expression: object.spec.replicas <= 20
-          message: Deployment replicas must be <= 20.
-        - expression: oldObject == null || object.spec.replicas >= oldObject.spec.replicas / 2
-          message: Do not cut replicas by more than half at once.
-          reason: Forbidden
-      rule:                          # optional beside validations; then `message` is required
-        properties: {metadata: {required: [labels]}}
-      message: Deployments need labels.
 """
 
 from __future__ import annotations
@@ -144,8 +124,8 @@ class PolicyValidation(StrictModel):
     message: str | None = Field(
         default=None, min_length=1, description="Shown when it fails; default names the expression"
     )
-    reason: Literal["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"] | None = (
-        Field(default=None, description="Kubernetes' reason for the failure; default Invalid")
+    reason: Literal["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"] | None = Field(
+        default=None, description="Kubernetes' reason for the failure; default Invalid"
     )
 
     @field_validator("expression")
@@ -176,7 +156,8 @@ class PolicySpec(StrictModel):
     message: str | None = Field(
         default=None,
         min_length=1,
-        description="Shown when the policy fails; required with a rule, else each validation's",
+        description="Shown when the rule fails (required with one), and for validations "
+        "without a message of their own",
     )
 
     @field_validator("rule")
@@ -199,5 +180,26 @@ class PolicySpec(StrictModel):
 
 
 class Policy(SpecBase):
+    """What matching objects must satisfy: a JSON Schema `rule`, CEL `validations` in the
+    shape of a Kubernetes ValidatingAdmissionPolicy's (see `reconciler.specs.cel` for the
+    variables an expression sees), or both. Example::
+
+        apiVersion: reconciler.dev/v1alpha1
+        kind: Policy
+        metadata: {name: replica-limits}
+        spec:
+          match: {kinds: [Deployment], operations: [create, update]}
+          enforcement: deny
+          validations:
+            - expression: object.spec.replicas <= 20
+              message: Deployment replicas must be <= 20.
+            - expression: oldObject == null || object.spec.replicas * 2 >= oldObject.spec.replicas
+              message: Do not cut replicas by more than half at once.
+              reason: Forbidden
+          rule:                      # optional beside validations; with it, `message` is required
+            properties: {metadata: {properties: {labels: {required: [team]}}}}
+          message: Deployments need a team label.
+    """
+
     kind: Literal["Policy"]
     spec: PolicySpec

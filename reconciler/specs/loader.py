@@ -133,6 +133,22 @@ def load_tree(tree: SourceTree, *, config: RepoConfig | None = None) -> LoadResu
     return _Load(tree).run(config)
 
 
+def load_config(tree: SourceTree) -> LoadResult:
+    """Only `reconciler.yaml` of `tree`, validated (`reconciler validate reconciler.yaml`)."""
+    load = _Load(tree)
+    config, _doc = load._read_config()
+    return LoadResult(
+        specs=[],
+        manifests=[],
+        errors=sorted(load.errors, key=SpecError.sort_key),
+        files=load.files,
+        failed_files=load.failed,
+        config=config,
+        config_failed=load.config_failed,
+        valid_documents=0 if load.errors or not load.files else 1,
+    )
+
+
 class _Load:
     def __init__(self, tree: SourceTree) -> None:
         self.tree = tree

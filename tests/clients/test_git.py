@@ -11,7 +11,6 @@ from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import git
 import pytest
 
 from reconciler.clients.dirtree import DirectoryTree
@@ -25,32 +24,11 @@ from reconciler.clients.git import (
     redact,
 )
 from reconciler.specs.tree import SourceFile, SourceTree
+from tests.clients.upstream import Upstream
 from tests.support.loopback import LoopbackServer
 
 BIG = b"x" * 200_000
 MAX = 64 * 1024
-
-
-class Upstream:
-    """A real repository with a working copy, committing with a fixed identity."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.repo = git.Repo.init(path, initial_branch="main")
-        with self.repo.config_writer() as config:
-            config.set_value("user", "name", "Test")
-            config.set_value("user", "email", "test@example.com")
-
-    def write(self, rel: str, data: bytes | str) -> None:
-        target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data.encode() if isinstance(data, str) else data)
-
-    def commit(self, message: str) -> str:
-        self.repo.git.add("-A")
-        self.repo.git.commit("-m", message, "--allow-empty")
-        self.repo.git.update_server_info()  # lets a plain static HTTP server serve it
-        return self.repo.head.commit.hexsha
 
 
 @pytest.fixture

@@ -7,24 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import git
 import pytest
 
 from reconciler.clients.git import GitSource
 from reconciler.clients.kubeconnect import connect
 from reconciler.localcluster.server import start_local_cluster
-from tests.support.scenario import Harness, SpecRepo
+from tests.support.scenario import Harness, SpecRepo, new_spec_repo
 
 
 @pytest.fixture
 def spec_repo(tmp_path: Path) -> SpecRepo:
-    path = tmp_path / "specs-repo"
-    path.mkdir()
-    repo = git.Repo.init(path, initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "test")
-        config.set_value("user", "email", "test@example.com")
-    return SpecRepo(path, repo)
+    return new_spec_repo(tmp_path / "specs-repo")
 
 
 @pytest.fixture

@@ -117,8 +117,9 @@ def test_unfetchable_repo_keeps_last_good_commit(
     code, first = cli(capsys, "plan", *common, "--output", "json")
     shutil.rmtree(spec_repo.path)
     code, second = cli(capsys, "plan", *common, "--output", "json")
-    assert code == 0 and second["commit"] == first["commit"]
-    assert "fetch failed" in second["warnings"][0] and first["commit"][:7] in second["warnings"][0]
+    assert code == 3 and second["commit"] == first["commit"]  # 3: stale, not silently 0
+    assert "fetch failed" in second["stale"] and first["commit"][:7] in second["stale"]
+    assert second["warnings"][0] == second["stale"]
 
 
 def test_never_fetched_unreachable_repo_is_an_error(

@@ -52,6 +52,16 @@ class SpecRepo:
         return self.repo.head.commit.hexsha
 
 
+def new_spec_repo(path: Path) -> SpecRepo:
+    """An empty git repo at `path` (created), on branch main, ready to commit."""
+    path.mkdir(parents=True)
+    repo = git.Repo.init(path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "test")
+        config.set_value("user", "email", "test@example.com")
+    return SpecRepo(path, repo)
+
+
 @dataclass
 class Harness:
     local: LocalCluster

@@ -8,6 +8,10 @@ live), then by comparison: unchanged, override (differences only on overridden f
 A key that two documents define is held (see `pair`), whatever else is true of it.
 Objects only in the inventory: held (their file failed, the repo failed, pruning everything is
 refused, or the live object is not labelled as ours), foreign, or prune.
+
+Policies fail closed: while a policy file fails to load (`PlanInputs.policies_failed`), every
+entry that would write (create, update, drift revert, prune) is held with a reason naming it;
+what writes nothing (unchanged, override, reported drift) stays as it is.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[Po
             )
             return replace(base, cls=PlanClass.HELD, reason=reason), ()
     operation = "create" if live is None else "update"
-    results = tuple(evaluate(inputs.policies, key, body, operation))
+    results = tuple(evaluate(inputs.policies, key, body, operation, old=live))
     denied = denial(results)
     if denied is not None:
         detail = f" ({denied.details[0]})" if denied.details else ""
@@ -107,8 +111,10 @@ def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[Po
         if recorded is not None and not recorded.pending and recorded.digest == desired.digest:
             mode = _drift_mode(desired, inputs)
             reason = f"drift: deleted from the cluster while git is unchanged (mode {mode})"
-            return replace(entry, cls=PlanClass.DRIFT, reason=reason, drift_mode=mode), results
-        return replace(entry, cls=PlanClass.CREATE, reason="not in the cluster"), results
+            drift = replace(entry, cls=PlanClass.DRIFT, reason=reason, drift_mode=mode)
+            return _untrusted(drift, inputs), results
+        created = replace(entry, cls=PlanClass.CREATE, reason="not in the cluster")
+        return _untrusted(created, inputs), results
     return None, results
 
 
@@ -150,12 +156,13 @@ def classify_compared(
     if recorded is not None and recorded.digest == desired.digest:
         mode = _drift_mode(desired, inputs)
         reason = f"drift: live differs at {changed} while git is unchanged (mode {mode})"
-        return replace(base, cls=PlanClass.DRIFT, reason=reason, diff=diff, drift_mode=mode)
+        drift = replace(base, cls=PlanClass.DRIFT, reason=reason, diff=diff, drift_mode=mode)
+        return _untrusted(drift, inputs)
     if recorded is None and not is_owned_by(live, inputs.source):
         reason = f"exists but not managed by this source: will adopt ({changed})"
     else:
         reason = f"git changed: {changed}"
-    return replace(base, cls=PlanClass.UPDATE, reason=reason, diff=diff)
+    return _untrusted(replace(base, cls=PlanClass.UPDATE, reason=reason, diff=diff), inputs)
 
 
 def _overridden_note(comparison: Comparison) -> str:
@@ -207,4 +214,17 @@ def classify_leftover(pair: Pair, inputs: PlanInputs) -> PlanEntry | None:
     if not inputs.config.prune.enabled or prune_disabled(live):
         reason = "gone from git; prune disabled, kept"
         return replace(base, cls=PlanClass.PRUNE, reason=reason, diff=diff, prune_disabled=True)
-    return replace(base, cls=PlanClass.PRUNE, reason="gone from git", diff=diff)
+    return _untrusted(replace(base, cls=PlanClass.PRUNE, reason="gone from git", diff=diff), inputs)
+
+
+def _untrusted(entry: PlanEntry, inputs: PlanInputs) -> PlanEntry:
+    """Policies fail closed: while a policy file fails to load, what it denied is unknown, so
+    an entry that would write (create, update, drift revert, prune) is held instead."""
+    if not inputs.policies_failed or not entry.writes:
+        return entry
+    files = ", ".join(inputs.policies_failed)
+    reason = (
+        f"held: policy file {files} failed to load, so no policy can be trusted; nothing is "
+        f"written until it loads (would be {entry.cls}: {entry.reason})"
+    )
+    return replace(entry, cls=PlanClass.HELD, reason=reason)

@@ -5,6 +5,11 @@ manager added is not a difference. Lists of named items (containers, env, ports,
 paired by `name`; other lists by position, and a length change is one difference at the list.
 `full_diff(a, b)` compares everything, for a server dry-run result against the live object.
 Differences are reported at JSON pointers into the live object, so overrides can be matched.
+
+Each walk here recurses once per level, and so does PyYAML's dumper. Desired objects are at most
+`yamlparse.MAX_DEPTH` (64) levels deep, but a live object may be deeper (another client wrote
+it), so no walk goes past `MAX_DIFF_DEPTH`: below it a subtree is compared whole, without
+recursion (one difference at its pointer), and `to_yaml` shows it as a placeholder.
 """
 
 from __future__ import annotations
@@ -34,12 +39,40 @@ def _equal_scalars(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+MAX_DIFF_DEPTH = 100
+"""Levels the diffs and `to_yaml` descend (see the module docstring)."""
+CLIPPED = f"<nested deeper than {MAX_DIFF_DEPTH} levels: not shown>"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """`a == b` for JSON-like values, without recursion (`==` recurses in C and raises past
+    about 1,000 levels), booleans unequal to numbers as in `_equal_scalars`."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, dict):
+            if not isinstance(y, dict) or x.keys() != y.keys():
+                return False
+            stack.extend((value, y[key]) for key, value in x.items())
+        elif isinstance(x, list):
+            if not isinstance(y, list) or len(x) != len(y):
+                return False
+            stack.extend(zip(x, y, strict=True))
+        elif isinstance(y, dict | list) or not _equal_scalars(x, y):
+            return False
+    return True
+
+
 def _named(items: list[Any]) -> bool:
     return all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items)
 
 
-def subset_diff(desired: Any, live: Any, pointer: str = "") -> list[Difference]:
-    """Differences on every leaf that `desired` sets; extra live fields are not differences."""
+def subset_diff(desired: Any, live: Any, pointer: str = "", depth: int = 0) -> list[Difference]:
+    """Differences on every leaf that `desired` sets; extra live fields are not differences
+    (down to `MAX_DIFF_DEPTH`, below which a subtree is compared whole)."""
+    if depth >= MAX_DIFF_DEPTH:
+        return [] if _same(desired, live) else [Difference(pointer, desired, live)]
+    depth += 1
     if isinstance(desired, dict):
         if not isinstance(live, dict):
             return [Difference(pointer, desired, live)]
@@ -51,7 +84,7 @@ def subset_diff(desired: Any, live: Any, pointer: str = "") -> list[Difference]:
                     continue  # an explicit empty value equals an absent one after the server
                 out.append(Difference(here, value, MISSING))
             else:
-                out.extend(subset_diff(value, live[key], here))
+                out.extend(subset_diff(value, live[key], here, depth))
         return out
     if isinstance(desired, list):
         if not isinstance(live, list):
@@ -64,28 +97,34 @@ def subset_diff(desired: Any, live: Any, pointer: str = "") -> list[Difference]:
                 if found is None:
                     out.append(Difference(join(pointer, len(live)), item, MISSING))
                 else:
-                    out.extend(subset_diff(item, found[1], join(pointer, found[0])))
+                    out.extend(subset_diff(item, found[1], join(pointer, found[0]), depth))
             return out
         if len(desired) != len(live):
             return [Difference(pointer, desired, live)]
         out = []
         for i, (d, lv) in enumerate(zip(desired, live, strict=True)):
-            out.extend(subset_diff(d, lv, join(pointer, i)))
+            out.extend(subset_diff(d, lv, join(pointer, i), depth))
         return out
     return [] if _equal_scalars(desired, live) else [Difference(pointer, desired, live)]
 
 
-def full_diff(a: Any, b: Any, pointer: str = "") -> list[Difference]:
-    """Every difference between two whole documents (a = would-be, b = live)."""
+def full_diff(a: Any, b: Any, pointer: str = "", depth: int = 0) -> list[Difference]:
+    """Every difference between two whole documents (a = would-be, b = live), down to
+    `MAX_DIFF_DEPTH`, below which a subtree is compared whole."""
+    if depth >= MAX_DIFF_DEPTH:
+        return [] if _same(a, b) else [Difference(pointer, a, b)]
+    depth += 1
     if isinstance(a, dict) and isinstance(b, dict):
         out: list[Difference] = []
         for key in sorted(set(a) | set(b), key=str):
-            out.extend(full_diff(a.get(key, MISSING), b.get(key, MISSING), join(pointer, key)))
+            out.extend(
+                full_diff(a.get(key, MISSING), b.get(key, MISSING), join(pointer, key), depth)
+            )
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         out = []
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            out.extend(full_diff(x, y, join(pointer, i)))
+            out.extend(full_diff(x, y, join(pointer, i), depth))
         return out
     if a is MISSING and b is MISSING:
         return []
@@ -106,9 +145,35 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _str)
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _clip(value: Any, depth: int) -> Any:
+    """`value` with every collection `depth` levels down replaced by `CLIPPED`."""
+    if not isinstance(value, dict | list):
+        return value
+    if depth <= 0:
+        return CLIPPED
+    if isinstance(value, dict):
+        return {key: _clip(item, depth - 1) for key, item in value.items()}
+    return [_clip(item, depth - 1) for item in value]
+
+
 def to_yaml(obj: dict[str, Any] | None) -> str:
+    """`obj` as block YAML; collections deeper than `MAX_DIFF_DEPTH` show as `CLIPPED`."""
     if obj is None:
         return ""
+    if _deeper_than(obj, MAX_DIFF_DEPTH):
+        obj = _clip(obj, MAX_DIFF_DEPTH)
     return yaml.dump(
         obj, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
     )

@@ -43,18 +43,31 @@ def _rule_matches(rule: IgnoreRule, key: ObjectKey) -> bool:
 
 
 def annotation_pointers(live: dict[str, Any]) -> list[str]:
+    """The JSON pointers listed in the override-paths annotation (comma or newline separated);
+    malformed entries override nothing (`malformed_override_paths` reports them)."""
+    return _annotation_parts(live)[0]
+
+
+def malformed_override_paths(live: dict[str, Any]) -> list[str]:
+    """Entries of the override-paths annotation that are not JSON pointers (`spec/replicas`
+    without its leading `/`): ignored, and worth telling the person who wrote them."""
+    return _annotation_parts(live)[1]
+
+
+def _annotation_parts(live: dict[str, Any]) -> tuple[list[str], list[str]]:
     raw = annotations_of(live).get(OVERRIDE_PATHS_ANNOTATION, "")
-    pointers = []
-    for part in raw.replace("\n", ",").split(","):
+    good, bad = [], []
+    for part in str(raw).replace("\n", ",").split(","):
         part = part.strip()
         if not part:
             continue
         try:
             split(part)
         except ValueError:
-            continue  # a malformed pointer overrides nothing; validation reports it elsewhere
-        pointers.append(part)
-    return pointers
+            bad.append(part)
+            continue
+        good.append(part)
+    return good, bad
 
 
 def overrides_for(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -10,10 +11,9 @@ from reconciler.engine.core.desired import DesiredObject
 from reconciler.engine.core.inventory import Inventory
 from reconciler.engine.core.overrides import Override
 from reconciler.engine.core.pair import Conflict
-from reconciler.engine.core.policies import PolicyResult
+from reconciler.engine.core.policies import AnyPolicy, PolicyResult
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.keys import ObjectKey
-from reconciler.specs.kinds import Policy
 
 
 class PlanClass(StrEnum):
@@ -79,7 +79,9 @@ class PlanInputs:
     live: dict[ObjectKey, dict[str, Any]]
     inventory: Inventory
     config: RepoConfig
-    policies: list[Policy] = field(default_factory=list)
+    policies: Sequence[AnyPolicy] = field(default_factory=list)
+    policies_failed: tuple[str, ...] = ()
+    """Policy files that failed to load: the policies cannot be trusted, every write is held."""
     failed_files: frozenset[str] = frozenset()
     load_failed: bool = False
     dry_run: dict[ObjectKey, dict[str, Any]] = field(default_factory=dict)

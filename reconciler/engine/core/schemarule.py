@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import ValidationError, validators
 from jsonschema.protocols import Validator
@@ -34,7 +34,7 @@ def _bounded(cls: type[Validator]) -> type[Validator]:
     keywords = {"pattern": _pattern, "patternProperties": _pattern_properties}
     if "additionalProperties" in cls.VALIDATORS:
         keywords["additionalProperties"] = _additional_properties
-    return validators.extend(cls, keywords)
+    return cast(type[Validator], validators.extend(cls, keywords))  # type: ignore[no-untyped-call]
 
 
 def _search(pattern: str, text: str) -> bool | ValidationError:
@@ -45,7 +45,7 @@ def _search(pattern: str, text: str) -> bool | ValidationError:
 
 
 def _pattern(
-    validator: Validator, pattern: str, instance: Any, schema: dict[str, Any]
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "string"):
         return
@@ -57,7 +57,7 @@ def _pattern(
 
 
 def _pattern_properties(
-    validator: Validator, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
@@ -72,7 +72,7 @@ def _pattern_properties(
 
 
 def _additional_properties(
-    validator: Validator, additional: Any, instance: Any, schema: dict[str, Any]
+    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return

@@ -1,4 +1,5 @@
 """Where objects live: the SQLite store with its resourceVersion counter and watch event log
-(`store`), and `state`, everything one running cluster holds around it (served types, schemas,
-request counts). May import `core`, never `api`.
+(`store`), `state`, everything one running cluster holds around it (served types, schemas,
+request counts), and `dirlock`, the one-server-per-directory lock with the URL its holder
+publishes. May import `core`, never `api`.
 """
