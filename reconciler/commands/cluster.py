@@ -39,12 +39,25 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=lambda args: _usage(parser))
 
 
+def _path_problem(directory: Path, kubeconfig: Path | None) -> str | None:
+    """A clear word for paths that cannot work, before anything is opened."""
+    if directory.exists() and not directory.is_dir():
+        return f"--dir {directory} exists and is not a directory"
+    if kubeconfig is not None and kubeconfig.is_dir():
+        return f"--kubeconfig-out {kubeconfig} is a directory"
+    return None
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return 2
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    problem = _path_problem(args.dir, args.kubeconfig_out)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         cluster = start_local_cluster(
             args.dir, host=args.host, port=args.port, kubeconfig_path=args.kubeconfig_out
@@ -53,7 +66,8 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else f"{args.host}:{args.port}: "
+        print(f"error: cannot serve {args.dir}: {where}{error.strerror or error}", file=sys.stderr)
         return 1
     stop = threading.Event()
     # Explicit handlers: a process started in the background inherits SIGINT ignored, and

@@ -224,3 +224,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.strip() == f"reconciler {__version__}"
+
+
+def test_cluster_serve_reports_path_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("", encoding="utf-8")
+    assert main(["cluster", "serve", "--dir", str(a_file)]) == 1
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert (
+        main(["cluster", "serve", "--dir", str(tmp_path / "d"), "--kubeconfig-out", str(tmp_path)])
+        == 1
+    )
+    assert "is a directory" in capsys.readouterr().err

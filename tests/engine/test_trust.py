@@ -164,3 +164,29 @@ def test_renaming_a_file_does_not_churn_its_namespace(
     spec_repo.commit("renamed")
     classes = harness.classes(harness.run())
     assert classes["Namespace/fresh"] == "unchanged"
+
+
+def test_git_changing_a_field_an_override_owns_is_said_not_dropped(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    from kubernetes import client
+
+    from tests.support.scenario import deployment
+
+    spec_repo.write("app.yaml", [deployment(replicas=2)])
+    spec_repo.commit("web")
+    harness.run("apply")
+    apps = client.AppsV1Api(harness.cluster.api_client)  # type: ignore[attr-defined]
+    apps.patch_namespaced_deployment_scale(
+        "web", "demo", {"spec": {"replicas": 4}}, field_manager="kube-controller-manager"
+    )
+    spec_repo.write("app.yaml", [deployment(replicas=3)])  # git wants 3; the HPA owns replicas
+    spec_repo.commit("three replicas")
+    entry = next(e for e in harness.run().plan.entries if e.key.name == "web")
+    assert str(entry.cls) == "override"
+    assert "git changed, but only overridden fields differ: not applied there" in entry.reason
+    spec_repo.write("app.yaml", [deployment(replicas=5, image="nginx:1.28")])
+    spec_repo.commit("five replicas and an image")
+    entry = next(e for e in harness.run().plan.entries if e.key.name == "web")
+    assert str(entry.cls) == "update"
+    assert "overridden, not applied: /spec/replicas" in entry.reason
