@@ -65,10 +65,13 @@ def validate_tree(
     if not rendered.conflicts:
         return loaded
     repeats = sum(len(c.definitions) - 1 for c in rendered.conflicts)
+    failed = set(rendered.failed_files)
     return replace(
         loaded,
         errors=sorted([*loaded.errors, *rendered.errors], key=SpecError.sort_key),
-        failed_files=set(rendered.failed_files),
+        failed_files=failed,
+        specs=[s for s in loaded.specs if s.location.file not in failed],
+        manifests=[m for m in loaded.manifests if m.location.file not in failed],
         valid_documents=loaded.valid_documents - repeats,
     )
 

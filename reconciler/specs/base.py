@@ -51,14 +51,30 @@ def _dns1123_label(value: str) -> str:
 
 
 def _json_schema(value: dict[str, Any]) -> dict[str, Any]:
-    """Accept only a valid JSON Schema (checked against its declared or the latest meta-schema)."""
-    cls = validators.validator_for(value, default=validators.Draft202012Validator)
+    """Accept only a valid JSON Schema (checked against its declared or the latest meta-schema).
+
+    Any input is a located error, never an exception: `$schema` must be a string (jsonschema
+    looks it up in a dict, so a list or mapping raises TypeError, and a number AttributeError),
+    and a failure inside jsonschema itself (a RecursionError on a schema nested past Python's
+    limit, or anything else its meta-schema walk raises on hostile input) is reported as "not a
+    valid JSON Schema" too. The loader bounds nesting (`yamlparse.MAX_DEPTH`), so from a file
+    the recursion cannot happen; the catch is for values built in code."""
+    dialect = value.get("$schema")
+    if "$schema" in value and not isinstance(dialect, str):
+        got = "a list" if isinstance(dialect, list) else f"{dialect!r:.40}"
+        got = "a mapping" if isinstance(dialect, dict) else got
+        raise ValueError(f"not a valid JSON Schema at $schema: must be a string, got {got}")
     try:
+        cls = validators.validator_for(value, default=validators.Draft202012Validator)
         cls.check_schema(value)
     except jsonschema_exceptions.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
         at = f" at {where}" if where else ""
         raise ValueError(f"not a valid JSON Schema{at}: {exc.message}") from None
+    except RecursionError:
+        raise ValueError("not a valid JSON Schema: nested too deeply to check") from None
+    except Exception as exc:  # jsonschema's walk of hostile input: a located error, not a crash
+        raise ValueError(f"not a valid JSON Schema: {type(exc).__name__}: {exc!s:.200}") from None
     return value
 
 

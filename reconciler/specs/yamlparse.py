@@ -21,12 +21,34 @@ and building ourselves is what lets us be strict:
 - a duplicated key is an error at the second occurrence, not a silent overwrite;
 - merge keys (`<<: *defaults`) are supported; explicit keys win over merged ones;
 - alias expansion is bounded (`MAX_ALIAS_NODES`) so a "billion laughs" document cannot exhaust
-  memory, and recursive aliases are refused.
+  memory, and recursive aliases are refused. A merge source reached through an alias is an alias
+  expansion like any other: every node it builds again counts against the same limit;
+- nesting is bounded (`MAX_DEPTH`), and numbers are bounded in length (`MAX_NUMBER_LENGTH`).
+
+No input makes parsing raise, recurse without bound or take more than linear time:
+
+- libyaml's own composer recurses in C once per nesting level, so a 200 KB file of `[[[[...`
+  overflows the C stack and kills the process (no Python exception to catch): `yamlcompose`
+  composes every text that could nest deep from libyaml's events, iteratively, and stops a
+  document at `MAX_DEPTH`;
+- building (and everything downstream: validation, rendering, diffs, hashing) recurses once per
+  level, so the built value is bounded by `MAX_DEPTH` too (aliases can nest a deep anchor inside
+  a deep place, so the depth is checked again while building);
+- merge keys build each source once per use and record its lines in a map of their own, so a
+  file of N merges costs O(N), not a copy of the document's whole line map per merge (O(N^2): a
+  1 MB file of merges took minutes);
+- a long integer is refused before it is converted: `int()` of more than 4,300 digits raises,
+  and YAML 1.1's base-60 integers (`1:2:3:...`) take quadratic time to convert.
+
+Every such problem is a `YamlIssue` with the line (and path, when known) where the limit is
+crossed, and the document is left out. Nesting past `MAX_DEPTH` in the text itself also ends the
+stream, as a syntax error does (see `yamlcompose`): the documents before it are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import gc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,21 +56,33 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-Path = tuple[str | int, ...]
+from reconciler.specs.yamlcompose import Path as Path
+from reconciler.specs.yamlcompose import TooDeep, compose, reader_position
 
 MAX_ALIAS_NODES = 10_000
-"""Nodes that may be built through aliases in one document; real specs use a handful."""
+"""Nodes that may be built through aliases (and aliased merge sources) in one document; real
+specs use a handful."""
+
+MAX_DEPTH = 64
+"""Levels of nesting a document may have: the root mapping is level 1, `spec.template` level 3.
+Kubernetes objects rarely go past 20 (a CRD's OpenAPI schema, a JSON Schema of a tool's input
+maybe 30); the limit keeps every recursive walk of a value (validation, JSON Schema checks,
+rendering, diffs, hashing) far from Python's recursion limit, with room for the callers' stack."""
+
+MAX_NUMBER_LENGTH = 100
+"""Characters an integer or float may have: a 64-bit integer has 20 digits; `int()` refuses more
+than 4,300, and base-60 integers convert in quadratic time."""
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
 _TIMESTAMP, _SEQ, _MAP, _MERGE = (f"{_TAG}{t}" for t in ("timestamp", "seq", "map", "merge"))
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
 _scalars = SafeConstructor()
+_CONSTRUCTORS = {
+    _BOOL: _scalars.construct_yaml_bool,
+    _INT: _scalars.construct_yaml_int,
+    _FLOAT: _scalars.construct_yaml_float,
+}
 
 
 @dataclass(frozen=True)
@@ -90,8 +124,9 @@ def line_in(lines: Mapping[Path, int], path: Path, default: int) -> int:
 class ParseResult:
     """The documents that built cleanly and the issues of the others.
 
-    A syntax error stops the stream (libyaml cannot resynchronise); the documents before it are
-    kept. A document with a duplicate key, a forbidden tag or too many aliases is left out."""
+    A syntax error stops the stream (libyaml cannot resynchronise), and so does nesting past
+    `MAX_DEPTH`; the documents before it are kept. A document with a duplicate key, a forbidden
+    tag, too many aliases or an overlong number is left out."""
 
     documents: list[ParsedDocument]
     issues: list[YamlIssue]
@@ -104,10 +139,24 @@ class _BuildError(Exception):
 
 
 def parse_yaml(text: str) -> ParseResult:
-    """Parse every document of `text` (see the module docstring for what is accepted)."""
+    """Parse every document of `text` (see the module docstring for what is accepted).
+
+    The garbage collector is paused meanwhile: a 1 MB document is half a million new objects,
+    none garbage before the document is built, and the collector's passes over them cost several
+    times the parse itself. Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str) -> ParseResult:
     documents: list[ParsedDocument] = []
     issues: list[YamlIssue] = []
-    nodes = _compose(text)
+    nodes = compose(text, MAX_DEPTH)
     index = 0
     while True:
         try:
@@ -117,8 +166,17 @@ def parse_yaml(text: str) -> ParseResult:
         except yaml.MarkedYAMLError as exc:
             issues.append(_syntax_issue(exc))
             break
-        except yaml.YAMLError as exc:  # pragma: no cover - libyaml always marks its errors
+        except yaml.reader.ReaderError as exc:  # a character YAML forbids: a position, no mark
+            line, column = reader_position(text, exc.position)
+            where = f"at line {line}, column {column}"
+            message = f"invalid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}"
+            issues.append(YamlIssue(line, f"{message} {where}", column=column))
+            break
+        except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks all other errors
             issues.append(YamlIssue(None, f"invalid YAML: {exc}"))
+            break
+        if isinstance(node, TooDeep):  # the stream ends there (see `yamlcompose`)
+            issues.append(_too_deep(node.line, node.path))
             break
         builder = _Builder()
         try:
@@ -135,8 +193,13 @@ def parse_yaml(text: str) -> ParseResult:
     return ParseResult(documents, issues)
 
 
-def _compose(text: str) -> Iterator[Node]:
-    yield from yaml.compose_all(text, Loader=_Loader)
+def _too_deep(line: int, path: Path) -> YamlIssue:
+    return YamlIssue(
+        line,
+        f"nested deeper than {MAX_DEPTH} levels (the limit keeps every step that walks a value "
+        "recursively safe; Kubernetes objects rarely exceed 20)",
+        path,
+    )
 
 
 def _line(node: Node) -> int:
@@ -189,6 +252,8 @@ class _Builder:
             raise _BuildError(
                 YamlIssue(_line(node), "recursive alias: a node contains itself", path)
             )
+        if len(path) >= MAX_DEPTH:  # deep only through aliases: the composer bounds the rest
+            raise _BuildError(_too_deep(_line(node), path))
         self._stack.add(ident)
         try:
             if isinstance(node, SequenceNode):
@@ -209,15 +274,26 @@ class _Builder:
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
             return node.value
-        if tag == _INT:
-            return _scalars.construct_yaml_int(node)
-        if tag == _BOOL:
-            return _scalars.construct_yaml_bool(node)
         if tag == _NULL:
             return None
-        if tag == _FLOAT:
-            return _scalars.construct_yaml_float(node)
-        raise _BuildError(_tag_issue(node, path))
+        if tag not in (_BOOL, _INT, _FLOAT):
+            raise _BuildError(_tag_issue(node, path))
+        if tag != _BOOL and len(node.value) > MAX_NUMBER_LENGTH:
+            raise _BuildError(
+                YamlIssue(
+                    _line(node),
+                    f"number longer than {MAX_NUMBER_LENGTH} characters; quote it if it is "
+                    "meant as a string",
+                    path,
+                )
+            )
+        try:
+            return _CONSTRUCTORS[tag](node)
+        except (ValueError, KeyError, IndexError):  # an explicit tag on the wrong text: `!!int x`
+            name = _tag_name(tag)
+            raise _BuildError(
+                YamlIssue(_line(node), f"{node.value!r:.40} is not a valid {name}", path)
+            ) from None
 
     def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
         out: list[Any] = []
@@ -230,9 +306,10 @@ class _Builder:
     def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
+        merged_lines: dict[Path, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                self._merge(value_node, path, merged)
+                self._merge(value_node, path, merged, merged_lines)
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise _BuildError(
@@ -253,12 +330,25 @@ class _Builder:
                 continue
             self.lines[key_path] = _line(key_node)
             out[key] = self.build(value_node, key_path)
-        for key, value in merged.items():
-            out.setdefault(key, value)
+        if merged:
+            # A merged key reports its line in the merge source; explicit keys (and all below
+            # them) keep their own lines.
+            depth = len(path)
+            for where, line in merged_lines.items():
+                if where[depth] not in out:
+                    self.lines[where] = line
+            for key, value in merged.items():
+                out.setdefault(key, value)
         return out
 
-    def _merge(self, node: Node, path: Path, merged: dict[str, Any]) -> None:
-        """`<<: *a` or `<<: [*a, *b]`: earlier sources win, and explicit keys win over all."""
+    def _merge(
+        self, node: Node, path: Path, merged: dict[str, Any], merged_lines: dict[Path, int]
+    ) -> None:
+        """`<<: *a` or `<<: [*a, *b]`: earlier sources win, and explicit keys win over all.
+
+        Each source is built once per use, like any alias (so an aliased source counts its nodes
+        against `MAX_ALIAS_NODES`), with its lines recorded in a map of its own: the cost is the
+        size of the source, never of the document built so far."""
         sources = node.value if isinstance(node, SequenceNode) else [node]
         for source in sources:
             if not isinstance(source, MappingNode):
@@ -267,13 +357,18 @@ class _Builder:
                         _line(source), "merge key '<<' needs a mapping or a list of them", path
                     )
                 )
-            lines_before = dict(self.lines)
-            value = self.build(source, path)
-            # Merged keys report the line of the merge source; explicit keys keep their own.
-            self.lines.update(lines_before)
-            for key, item in value.items():
-                merged.setdefault(key, item)
-                self.lines.setdefault((*path, key), _line(source))
+            outer, self.lines = self.lines, {}
+            try:
+                value = self.build(source, path)
+            finally:
+                inner, self.lines = self.lines, outer
+            taken = [key for key in value if key not in merged]
+            for key in taken:
+                merged[key] = value[key]
+            depth, fresh = len(path), set(taken)
+            for where, line in inner.items():
+                if where[depth] in fresh:
+                    merged_lines[where] = line
 
 
 def _tag_issue(node: Node, path: Path) -> YamlIssue:
