@@ -4,8 +4,10 @@ Everything is local and real: a bare git repo seeded with this project's example
 embedded cluster (SQLite, spoken to through the official client), the real `kubectl` for the
 person at the keyboard. Steps: validate, plan, apply, a no-op apply (zero writes counted at the
 API server), a person's `kubectl scale` (drift) and its revert, the HPA's scaling (an override,
-preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned). Every
-claim the story makes is read back from the cluster.
+preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned). The
+cluster runs its stand-in controllers (namespace, deployment, endpointslice, hpa), so the HPA
+that scales is a real controller acting on a metric the tour sets. Every claim the story makes
+is read back from the cluster.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from reconciler.clients.kubeconnect import connect
 from reconciler.engine.report import render_text
 from reconciler.engine.result import RunResult
 from reconciler.engine.validate import validate_tree
+from reconciler.localcluster.controllers import CONTROLLER_NAMES
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
 from reconciler.runner import Runner, RunSettings
 from reconciler.specs.config import DriftMode
@@ -47,6 +50,7 @@ class TourFacts:
     drift_reason: str = ""
     replicas_after_revert: int = 0
     replicas_after_hpa: int = 0
+    hpa_writer: str = ""
     override_reason: str = ""
     held: list[str] = field(default_factory=list)
     classes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -126,7 +130,7 @@ class Tour:
             f"   A bare git repo ({self.bare}) holds the example specs: "
             f"{loaded.valid_documents} valid documents, {len(loaded.errors)} errors."
         )
-        local = start_local_cluster(self.state)
+        local = start_local_cluster(self.state, controllers=frozenset(CONTROLLER_NAMES))
         try:
             with (
                 connect("kube", kubeconfig=str(local.kubeconfig_path)) as cluster,
@@ -147,7 +151,7 @@ class Tour:
         for line in (
             f"{rec} plan  --source {SOURCE} --repo {uri} --cluster local:{state}",
             f"{rec} drift --source {SOURCE} --repo {uri} --cluster local:{state}",
-            f"{rec} cluster serve --dir {state} --kubeconfig-out {kubeconfig}",
+            f"{rec} cluster serve --dir {state} --kubeconfig-out {kubeconfig} --controllers all",
             f"{kubectl} --kubeconfig {kubeconfig} get deploy -A --show-managed-fields -o yaml",
             f"git clone {self.bare}; edit, commit and push; then plan again",
         ):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import git
 import httpx
-from kubernetes import client
 
 from reconciler.clients.cluster_api import Cluster
 from reconciler.clients.git import GitSource
@@ -19,11 +20,32 @@ if TYPE_CHECKING:
 WEB = "Deployment/demo/web"
 WORKER = "Deployment/demo/worker"
 BROKEN_FILE = "specs/remediations/restart-on-oom.yaml"
+METRIC = "localcluster.reconciler.dev/metric-value"  # the embedded HPA controller's metric
+HPA_WAIT = 10.0
 
 
 def _replicas(cluster: Cluster, name: str) -> int:
     live = cluster.get("apps/v1", "Deployment", "demo", name) or {}
     return int((live.get("spec") or {}).get("replicas", -1))
+
+
+def _wait_for_replicas(cluster: Cluster, name: str, replicas: int) -> int:
+    """Wait until demo/`name` has `replicas` (a controller acts in the server's thread)."""
+    deadline = time.monotonic() + HPA_WAIT
+    while (current := _replicas(cluster, name)) != replicas and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if current != replicas:
+        raise RuntimeError(f"demo/{name} has {current} replicas, not the {replicas} expected")
+    return current
+
+
+def _scale_writer(cluster: Cluster, name: str) -> str:
+    """Who wrote replicas of demo/`name` through /scale, as its managedFields say."""
+    live = cluster.get("apps/v1", "Deployment", "demo", name) or {}
+    for entry in (live.get("metadata") or {}).get("managedFields") or []:
+        if entry.get("subresource") == "scale":
+            return f"{entry.get('manager')} ({entry.get('operation')} via /scale)"
+    return "nobody"
 
 
 def requests_at_server(local: LocalCluster) -> dict[str, Any]:
@@ -63,12 +85,15 @@ def tell(
     tour.step("5. Two hands change replicas: a person, and the HPA")
     tour.kubectl(local, "scale", "-n", "demo", "deployment/worker", "--replicas=5")
     facts.replicas_after_person = _replicas(cluster, "worker")
-    apps = client.AppsV1Api(cluster.api_client)  # type: ignore[attr-defined]
-    apps.patch_namespaced_deployment_scale(
-        "web", "demo", {"spec": {"replicas": 4}}, field_manager="kube-controller-manager"
-    )
-    tour.say("   (the HPA is simulated: its controller writes /scale of demo/web to 4 replicas")
-    tour.say("    as field manager kube-controller-manager)")
+    # No metrics server here: the embedded HPA controller reads CPU from an annotation.
+    before = _replicas(cluster, "web")
+    tour.kubectl(local, "annotate", "-n", "demo", "hpa/web", f"{METRIC}=140", "--overwrite")
+    scaled = _wait_for_replicas(cluster, "web", math.ceil(before * 140 / 70))
+    facts.hpa_writer = _scale_writer(cluster, "web")
+    tour.say("   CPU at 140% of requests, target 70%: the HPA controller scales demo/web")
+    tour.say(f"   to ceil({before} x 140 / 70) = {scaled}; replicas written by {facts.hpa_writer}.")
+    tour.kubectl(local, "annotate", "-n", "demo", "hpa/web", f"{METRIC}=70", "--overwrite")
+    tour.say(f"   Spread over {scaled} pods the load is 70% each: on target, so the HPA holds.")
 
     tour.step("6. One plan tells them apart")
     run = tour.runner(cluster, source).plan()

@@ -24,6 +24,9 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     assert facts.classes["person"]["Deployment/demo/worker"] == "drift"
     assert facts.classes["person"]["Deployment/demo/web"] == "override"
     assert "kube-controller-manager" in facts.override_reason
+    # The HPA is the embedded controller, and it leaves what the real one does on /scale.
+    assert facts.hpa_writer == "kube-controller-manager (Update via /scale)"
+    assert f"written by {facts.hpa_writer}" in story
     assert facts.replicas_after_revert == 2
     assert facts.classes["hpa"]["Deployment/demo/worker"] == "drift"  # reverted by this apply
     assert facts.classes["hpa"]["Deployment/demo/web"] == "override"

@@ -4,7 +4,14 @@
     kubectl --kubeconfig kubeconfig get namespaces
 
 The state lives in `--dir` and survives restarts; the kubeconfig (default `DIR/kubeconfig`)
-points at `http://HOST:PORT` without authentication. Runs until interrupted.
+points at `http://HOST:PORT` (`127.0.0.1` when `--host 0.0.0.0`). Runs until interrupted.
+
+Safe to leave running: it binds loopback only unless `--allow-remote` (with a warning).
+`--token` (generated) or `--token-file F` requires that bearer token on every request but the
+health checks and serves HTTPS with a certificate from a fresh authority (kubectl sends
+credentials only over TLS); the kubeconfig (mode 0600) holds both. `--controllers
+namespace,deployment,endpointslice,hpa` (or `all`) runs those stand-ins for
+kube-controller-manager (`reconciler.localcluster.controllers`); none by default.
 
 One server per directory: while it runs it holds `DIR/.lock` and publishes its URL in
 `DIR/server.json`, so `--cluster local:DIR` talks to it rather than opening the state itself,
@@ -14,13 +21,15 @@ and a second `cluster serve --dir DIR` exits 1 at once, naming the server that h
 from __future__ import annotations
 
 import argparse
+import secrets
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from reconciler.localcluster.server import DirectoryInUseError, start_local_cluster
+from reconciler.localcluster.controllers import CONTROLLER_NAMES, parse_controllers
+from reconciler.localcluster.server import DirectoryInUseError, is_loopback, start_local_cluster
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +39,30 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="cluster_command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve a cluster state directory over HTTP")
     serve.add_argument("--dir", required=True, type=Path, help="state directory (SQLite)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback (no RBAC: use a token, trust the network)",
+    )
+    token = serve.add_mutually_exclusive_group()
+    token.add_argument(
+        "--token",
+        action="store_true",
+        help="require a generated bearer token, over HTTPS (both in the kubeconfig)",
+    )
+    token.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="require the bearer token in this file (HTTPS)",
+    )
+    serve.add_argument(
+        "--controllers",
+        default="",
+        metavar="LIST",
+        help=f"controllers to run: {','.join(CONTROLLER_NAMES)}, or all (default: none)",
+    )
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     serve.add_argument(
         "--kubeconfig-out", type=Path, default=None, help="kubeconfig path (default DIR/kubeconfig)"
@@ -53,15 +85,53 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    """The bearer token asked for: generated (`--token`), read (`--token-file`), or none."""
+    if args.token:
+        return secrets.token_urlsafe(32)
+    if args.token_file is None:
+        return None
+    lines = args.token_file.read_text(encoding="utf-8").splitlines()
+    token = lines[0].strip() if lines else ""
+    if not token:
+        raise ValueError(f"--token-file {args.token_file} is empty")
+    return token
+
+
+def _serve_problem(args: argparse.Namespace) -> str | None:
+    """What forbids serving as asked (remote without --allow-remote), before anything opens."""
+    if not is_loopback(args.host) and not args.allow_remote:
+        return (
+            f"--host {args.host} is not loopback, and this server has no authorization and at "
+            "most a bearer token; add --allow-remote to serve it anyway"
+        )
+    return _path_problem(args.dir, args.kubeconfig_out)
+
+
 def serve_command(args: argparse.Namespace) -> int:
-    problem = _path_problem(args.dir, args.kubeconfig_out)
+    problem = _serve_problem(args)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
+        token = _token(args)
+        controllers = parse_controllers(args.controllers)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
         cluster = start_local_cluster(
-            args.dir, host=args.host, port=args.port, kubeconfig_path=args.kubeconfig_out
+            args.dir,
+            host=args.host,
+            port=args.port,
+            kubeconfig_path=args.kubeconfig_out,
+            token=token,
+            allow_remote=args.allow_remote,
+            controllers=controllers,
         )
+    except ValueError as error:  # an unusable token
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except DirectoryInUseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -76,6 +146,20 @@ def serve_command(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda _signum, _frame: stop.set())
     print(f"serving {args.dir} at {cluster.url}", flush=True)
     print(f"kubeconfig: {cluster.kubeconfig_path}", flush=True)
+    if not is_loopback(args.host):
+        where = f"{args.host}:{cluster.url.rsplit(':', 1)[1]}"
+        who = (
+            "anyone who can reach it and holds the token"
+            if token
+            else "over plain HTTP WITHOUT authentication: anyone who can reach it"
+        )
+        print(
+            f"warning: listening on {where}, {who} can read and change all of this cluster",
+            file=sys.stderr,
+            flush=True,
+        )
+    if controllers:
+        print(f"controllers: {','.join(sorted(controllers))}", flush=True)
     try:
         while not stop.wait(0.2):
             pass

@@ -8,7 +8,8 @@ The socket is bound before the thread starts, so a busy port raises `OSError` at
 `start_in_thread` returns only once uvicorn is accepting connections (`RuntimeError` if it does
 not within `start_timeout`). It sets SO_REUSEADDR, and TCP_NODELAY, which accepted connections
 inherit: without it, Nagle plus delayed ACKs add ~40 ms to every response written in two parts
-(headers, body). Plain HTTP, no lifespan events, no websockets, no access log.
+(headers, body). Plain HTTP unless given a certificate and key (`ssl_certfile`, `ssl_keyfile`:
+HTTPS, and an `https://` url); no lifespan events, no websockets, no access log.
 """
 
 from __future__ import annotations
@@ -32,16 +33,22 @@ class RunningServer:
     """An app being served in a thread; `stop()` it, or use it as a context manager."""
 
     def __init__(
-        self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        host: str,
+        port: int,
+        scheme: str = "http",
     ) -> None:
         self._server = server
         self._thread = thread
         self.host = host
         self.port = port
+        self.scheme = scheme
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def stop(self, timeout: float = START_TIMEOUT) -> None:
         """Ask uvicorn to exit (open requests get its graceful timeout) and join the thread."""
@@ -80,8 +87,11 @@ def start_in_thread(
     name: str = "asgi",
     graceful_timeout: int = 2,
     start_timeout: float = START_TIMEOUT,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
 ) -> RunningServer:
-    """Serve `app` on `host:port` in a daemon thread named `name`; return once it is up."""
+    """Serve `app` on `host:port` in a daemon thread named `name`; return once it is up.
+    With `ssl_certfile` and `ssl_keyfile` (PEM files), serve HTTPS."""
     sock = bind(host, port)
     bound_port = int(sock.getsockname()[1])
     config = uvicorn.Config(
@@ -91,6 +101,8 @@ def start_in_thread(
         ws="none",
         access_log=False,
         timeout_graceful_shutdown=graceful_timeout,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
@@ -103,4 +115,5 @@ def start_in_thread(
             sock.close()
             raise RuntimeError(f"{name} did not start on {host}:{bound_port}")
         time.sleep(0.01)
-    return RunningServer(server, thread, host, bound_port)
+    scheme = "https" if ssl_certfile else "http"
+    return RunningServer(server, thread, host, bound_port, scheme)

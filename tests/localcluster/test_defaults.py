@@ -181,7 +181,7 @@ def test_small_kinds() -> None:
         "subjects": [{"kind": "User", "name": "u"}, {"kind": "ServiceAccount", "name": "s"}],
     }
     subjects = apply_defaults(binding)["subjects"]
-    assert [s["apiGroup"] for s in subjects] == ["rbac.authorization.k8s.io", ""]
+    assert [s.get("apiGroup") for s in subjects] == ["rbac.authorization.k8s.io", None]
     daemon = {"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {}}
     assert apply_defaults(daemon)["spec"]["updateStrategy"] == {
         "type": "RollingUpdate",

@@ -8,9 +8,13 @@ route table. Non-resource paths:
 |---|---|
 | `/api`, `/apis`, `/apis/<g>`, `/api/v1`, `/apis/<g>/<v>` | discovery (legacy or aggregated) |
 | `/version` | version info |
-| `/openapi/v3`, `/openapi/v3/<api/v1 or apis/g/v>` | OpenAPI documents; `/openapi/v2` 404 |
+| `/openapi/v3`, `/openapi/v3/<api/v1 or apis/g/v>` | OpenAPI documents |
+| `/openapi/v2` | a document without paths (`openapi.openapi_v2_stub`) |
 | `/healthz`, `/livez`, `/readyz` | `ok` |
 | `GET /debug/requests` | request counts by verb (`writes` excludes dry runs); `DELETE` resets |
+
+With a bearer token (`create_app(state, token=...)`), every path but the health checks
+answers 401 `Unauthorized` without it (`auth`).
 
 Every failure is a `Status` body (`status.ApiError`); an unexpected exception is a 500
 `InternalError` Status rather than a dropped connection.
@@ -27,8 +31,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from reconciler.localcluster.api import discovery
+from reconciler.localcluster.api.auth import check_bearer
 from reconciler.localcluster.api.httputil import error_response, json_response
-from reconciler.localcluster.api.openapi import OpenAPIBuilder
+from reconciler.localcluster.api.openapi import OpenAPIBuilder, openapi_v2_stub
 from reconciler.localcluster.api.patching import handle_patch
 from reconciler.localcluster.api.read import handle_get, handle_list
 from reconciler.localcluster.api.requestinfo import RequestInfo, parse_resource_path
@@ -47,11 +52,13 @@ log = logging.getLogger(__name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(state: ClusterState) -> Starlette:
+def create_app(state: ClusterState, *, token: str | None = None) -> Starlette:
+    """The app serving `state`; with `token`, requests must carry it (`auth.check_bearer`)."""
     openapi = OpenAPIBuilder(state.resources, state.schemas)
 
     async def dispatch(request: Request) -> Response:
         try:
+            check_bearer(request.url.path, request.headers.get("authorization"), token)
             return await _dispatch(state, openapi, request)
         except ApiError as error:
             return error_response(error)
@@ -108,6 +115,9 @@ def _non_resource(
         body = discovery.api_group(registry, parts[1])
     elif len(parts) == 3 and parts[0] == "apis":
         body = discovery.api_resource_list(registry, parts[1], parts[2])
+    elif parts == ["openapi", "v2"]:
+        raw, media = openapi_v2_stub(accept)
+        return Response(raw, media_type=media)
     elif parts == ["openapi", "v3"]:
         body = openapi.index()
     elif len(parts) >= 4 and parts[:2] == ["openapi", "v3"]:
@@ -133,6 +143,8 @@ async def _resource(state: ClusterState, request: Request, info: RequestInfo) ->
         raise no_such_route()
     if not rt.namespaced and info.namespace is not None:
         raise no_such_route()
+    if not info.subresource and info.verb not in rt.verbs:  # e.g. GET of a create-only review
+        raise method_not_allowed()
     ns, name = info.namespace, info.name
     if info.subresource:
         if info.subresource not in rt.subresources:

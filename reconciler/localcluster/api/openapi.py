@@ -14,8 +14,14 @@ converted to OpenAPI 3.0: refs `#/$defs/X` -> `#/components/schemas/X` (wrapped 
 when the field has its own description, like the real documents), `"type": ["string", "null"]`
 -> `"type": "string", "nullable": true`, and int-or-string / quantity back to
 `type: string` with their `format`. CRD kinds get the CRD's `openAPIV3Schema` under the real
-server's names (`com.example.v1.Widget`). `/openapi/v2` is not served (404); kubectl 1.37 only
-falls back to it when v3 is missing.
+server's names (`com.example.v1.Widget`). Operations are only those of the verbs a resource has
+(a review has a POST and nothing else).
+
+`/openapi/v2` is a document without paths or definitions (`openapi_v2_stub`). kubectl 1.37 reads
+schemas from v3 only, but decides whether a kind takes `fieldValidation` from the PATCH
+operation in v3 and, when there is none (create-only reviews, Binding), asks v2: finding the
+kind in neither, it validates that object client-side, as it does against a real server. A 404
+there would fail `kubectl create -f` of those kinds instead.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.localcluster.core.k8sschema import SchemaRegistry
@@ -44,6 +51,7 @@ PATCH_TYPES_BUILTIN = (
     "application/strategic-merge-patch+json",
 )
 WRITE_PARAMS = ("dryRun", "fieldManager", "fieldValidation")
+LIST_PARAMS = ("labelSelector", "fieldSelector", "limit", "watch")
 
 
 def convert(node: Any) -> Any:
@@ -143,6 +151,13 @@ def _op(
     return op
 
 
+def _only(
+    rt: ResourceType, ops: dict[str, tuple[str, Callable[[], dict[str, Any]]]]
+) -> dict[str, Any]:
+    """{HTTP method: operation} for the verbs (keys of `ops`) that `rt` serves."""
+    return {method: build() for verb, (method, build) in ops.items() if verb in rt.verbs}
+
+
 def _paths(rt: ResourceType, ref: str, list_ref: str) -> dict[str, Any]:
     root = f"/api/{rt.version}" if not rt.group else f"/apis/{rt.group}/{rt.version}"
     ns = "/namespaces/{namespace}" if rt.namespaced else ""
@@ -150,21 +165,38 @@ def _paths(rt: ResourceType, ref: str, list_ref: str) -> dict[str, Any]:
     name_params = [_param("name", "path", True)]
     if rt.namespaced:
         name_params.append(_param("namespace", "path", True))
-    collection = {
-        "get": _op("list", rt, list_ref, ("labelSelector", "fieldSelector", "limit", "watch")),
-        "post": _op("post", rt, ref, WRITE_PARAMS, ("application/json", "application/yaml")),
-        "delete": _op("deletecollection", rt, META + "Status", ("dryRun",)),
-        "parameters": name_params[1:],
-    }
-    item = {
-        "get": _op("get", rt, ref, ()),
-        "put": _op("put", rt, ref, WRITE_PARAMS, ("application/json", "application/yaml")),
-        "patch": _op("patch", rt, ref, (*WRITE_PARAMS, "force"), patch_types),
-        "delete": _op("delete", rt, META + "Status", ("dryRun", "propagationPolicy")),
-        "parameters": name_params,
-    }
-    out = {f"{root}{ns}/{rt.plural}": collection, f"{root}{ns}/{rt.plural}/{{name}}": item}
-    if rt.namespaced:
+    bodies = ("application/json", "application/yaml")
+    # Only the operations of the verbs the resource has (a review is POST only).
+    collection = _only(
+        rt,
+        {
+            "list": ("get", lambda: _op("list", rt, list_ref, LIST_PARAMS)),
+            "create": ("post", lambda: _op("post", rt, ref, WRITE_PARAMS, bodies)),
+            "deletecollection": (
+                "delete",
+                lambda: _op("deletecollection", rt, META + "Status", ("dryRun",)),
+            ),
+        },
+    )
+    item = _only(
+        rt,
+        {
+            "get": ("get", lambda: _op("get", rt, ref, ())),
+            "update": ("put", lambda: _op("put", rt, ref, WRITE_PARAMS, bodies)),
+            "patch": (
+                "patch",
+                lambda: _op("patch", rt, ref, (*WRITE_PARAMS, "force"), patch_types),
+            ),
+            "delete": (
+                "delete",
+                lambda: _op("delete", rt, META + "Status", ("dryRun", "propagationPolicy")),
+            ),
+        },
+    )
+    out: dict[str, Any] = {f"{root}{ns}/{rt.plural}": {**collection, "parameters": name_params[1:]}}
+    if item:
+        out[f"{root}{ns}/{rt.plural}/{{name}}"] = {**item, "parameters": name_params}
+    if rt.namespaced and "get" in collection:
         out[f"{root}/{rt.plural}"] = {"get": collection["get"]}
     for sub in rt.subresources:
         sub_ref = "io.k8s.api.autoscaling.v1.Scale" if sub == "scale" else ref
@@ -175,6 +207,21 @@ def _paths(rt: ResourceType, ref: str, list_ref: str) -> dict[str, Any]:
             "parameters": name_params,
         }
     return out
+
+
+# What client-go asks for; the answer is `application/octet-stream` (Go's mime parser, like the
+# real server's handler, does not take the `@` of the requested type).
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+
+def openapi_v2_stub(accept: str) -> tuple[bytes, str]:
+    """(body, media type) of an OpenAPI v2 document with no paths: the empty gnostic
+    `openapi_v2.Document` message (zero bytes) for the protobuf (`V2_PROTOBUF`) client-go asks
+    for, else JSON."""
+    if "proto-openapi.spec.v2" in accept:
+        return b"", "application/octet-stream"
+    doc = {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.37.0"}, "paths": {}}
+    return json.dumps(doc).encode(), "application/json"
 
 
 class OpenAPIBuilder:

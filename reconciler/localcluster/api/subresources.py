@@ -1,8 +1,9 @@
 """`/status` and `/scale` subresources.
 
 `/status` reads the whole object and writes only its `status` (the main resource ignores
-status for kinds that have this subresource). `/scale` of Deployments and StatefulSets (and
-custom resources whose CRD declares it) reads and writes an `autoscaling/v1` `Scale`::
+status for kinds that have this subresource). `/scale` of Deployments, ReplicaSets,
+StatefulSets, ReplicationControllers (and custom resources whose CRD declares it) reads and
+writes an `autoscaling/v1` `Scale`::
 
     {"kind": "Scale", "apiVersion": "autoscaling/v1",
      "metadata": {"name": "web", "namespace": "default", "resourceVersion": "12", ...},
@@ -37,6 +38,8 @@ from reconciler.localcluster.storage.state import ClusterState
 
 def _selector_text(parent: dict[str, Any]) -> str:
     selector = (parent.get("spec") or {}).get("selector") or {}
+    if parent.get("apiVersion") == "v1":  # a ReplicationController's is a plain label map
+        selector = {"matchLabels": selector}
     labels = selector.get("matchLabels") or {}
     parts = [f"{k}={v}" for k, v in sorted(labels.items())]
     for expr in selector.get("matchExpressions") or []:

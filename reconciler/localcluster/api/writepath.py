@@ -112,7 +112,12 @@ def create(
     """Create `obj`; returns the stored (or dry-run) object and Warning texts."""
     check_namespace(state, rt, obj, namespace)
     obj, warnings = _validated(state, rt, obj, opts)
+    answer = strategy_for(rt).answer_create
+    if answer is not None:  # a review or Binding: answered, nothing stored
+        return answer(state, obj, namespace, opts.dry_run), warnings
     obj = prepare_create(rt, obj, namespace, now())
+    if rt.namespaced and state.namespace_terminating(str(namespace)):
+        raise _namespace_terminating(rt, str(obj["metadata"]["name"]), str(namespace))
     obj = semantics.default(rt, obj)
     _before_store(state, rt, obj, None)
     if not managed:
@@ -177,7 +182,8 @@ def update(
     key = state.key(rt, namespace, name)
     new_meta = new["metadata"]
     try:
-        if new_meta.get("deletionTimestamp") and not new_meta.get("finalizers"):
+        finalized = new_meta.get("deletionTimestamp") and not new_meta.get("finalizers")
+        if finalized and strategy_for(rt).honours_finalizers:
             stored = state.store.delete(key, expected_rv=int(meta["resourceVersion"]))
             finish_delete(state, rt, stored)
             return stored, warnings
@@ -188,6 +194,25 @@ def update(
         raise not_found(rt, name) from error
     _written(state, rt, stored)
     return stored, warnings
+
+
+def _namespace_terminating(rt: ResourceType, name: str, namespace: str) -> ApiError:
+    """The NamespaceLifecycle admission plugin's answer to a create in a terminating one."""
+    why = f"namespace {namespace} is being terminated"
+    return ApiError(
+        403,
+        "Forbidden",
+        f'{rt.group_resource} "{name}" is forbidden: unable to create new content in namespace '
+        f"{namespace} because it is being terminated",
+        details={
+            "name": name,
+            **({"group": rt.group} if rt.group else {}),
+            "kind": rt.plural,
+            "causes": [
+                {"reason": "NamespaceTerminating", "message": why, "field": "metadata.namespace"}
+            ],
+        },
+    )
 
 
 def _without_times(obj: dict[str, Any]) -> dict[str, Any]:
@@ -243,8 +268,15 @@ def delete(
             if not opts.dry_run:
                 obj = state.store.update(key, obj, expected_rv=int(meta["resourceVersion"]))
         return obj, 200 if opts.dry_run else 202
+    deferred = strategy.deferred_delete is not None and strategy.deferred_delete(state, obj)
+    if deferred and meta.get("deletionTimestamp"):
+        return obj, 200  # already terminating; its controller finishes the deletion
     if strategy.prepare_delete:
         strategy.prepare_delete(obj)
+    if deferred:  # kept, terminating, for a controller to empty and remove
+        if not opts.dry_run:
+            obj = state.store.update(key, obj, expected_rv=int(meta["resourceVersion"]))
+        return obj, 200
     if not opts.dry_run:
         obj = {**state.store.delete(key), **{k: v for k, v in obj.items() if k != "metadata"}}
         finish_delete(state, rt, obj)

@@ -2,7 +2,8 @@
 
 Kind schemas (`k8sschema`), field sets and managedFields, patches (JSON, merge, strategic),
 defaults, field validation, server-owned metadata (`objectmeta`), per-kind strategies
-(`strategies`), selectors, the served resource types (`resources`), and errors as data
+(`strategies`), the request kinds answered instead of stored (`requestkinds`), selectors,
+the served resource types (`resources`, from the schemas and `kindtable`), and errors as data
 (`errors`, and `status`: the `Status` bodies failures are answered with). Imports nothing
 else of `reconciler.localcluster`.
 """

@@ -250,12 +250,13 @@ def _cron_job(obj: Obj) -> None:
 
 
 def _role_binding(obj: Obj) -> None:
-    """SetDefaults_Subject: User and Group subjects live in rbac.authorization.k8s.io."""
+    """SetDefaults_Subject: User and Group subjects live in rbac.authorization.k8s.io.
+
+    A ServiceAccount's is defaulted to "", which `omitempty` leaves out of the JSON: writing
+    `apiGroup: ""` would make an apply of the same subjects conflict (subjects is atomic)."""
     for subject in _dicts(obj, "subjects"):
         if subject.get("kind") in ("User", "Group"):
             _set(subject, "apiGroup", "rbac.authorization.k8s.io")
-        elif subject.get("kind") == "ServiceAccount":
-            _set(subject, "apiGroup", "")
 
 
 def _hpa(obj: Obj) -> None:

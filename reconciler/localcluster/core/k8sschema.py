@@ -81,6 +81,26 @@ def _gvk_index() -> dict[tuple[str, str], str]:
     return index
 
 
+@functools.cache
+def builtin_kinds() -> tuple[tuple[str, str, str, Schema], ...]:
+    """(group, version, kind, root definition) of every built-in kind that is an object.
+
+    An object is a definition of its own kind (`io.k8s.api.apps.v1.Deployment` for
+    `apps/v1 Deployment`) whose `metadata` is an `ObjectMeta`: this leaves out List kinds
+    (`ListMeta`) and the shared types every group version names (DeleteOptions, WatchEvent).
+    Alpha and beta versions are included; which are served is the caller's choice.
+    """
+    out = []
+    for name, schema in _builtin_defs().items():
+        metadata = schema.get("properties", {}).get("metadata", {})
+        if metadata.get("$ref") != _DEFS_PREFIX + OBJECT_META:
+            continue
+        for gvk in schema.get("x-kubernetes-group-version-kind", ()):
+            if name.endswith("." + gvk["kind"]):
+                out.append((gvk.get("group", ""), gvk["version"], gvk["kind"], schema))
+    return tuple(out)
+
+
 def _types(node: Schema) -> set[str]:
     declared = node.get("type")
     if declared is None:

@@ -1,8 +1,10 @@
 """The resource types the embedded cluster serves: built-in kinds plus kinds added by CRDs.
 
 A *resource type* is what discovery lists and what a URL names: `apps/v1` `deployments` serves
-kind `Deployment`. Built-ins are a fixed table; each served version of a
-`CustomResourceDefinition` adds one type while the CRD exists::
+kind `Deployment`. Built-ins are every GA kind of kubernetes-validate's 1.37 schemas, with what
+the schemas do not say (scope, names, verbs, subresources) from `kindtable`
+(`builtin_types`); each served version of a `CustomResourceDefinition` adds one type while
+the CRD exists::
 
     spec:
       group: example.com
@@ -16,12 +18,17 @@ The registry is thread-safe: CRDs come and go while requests are served.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-STANDARD_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+from reconciler.localcluster.core import kindtable
+from reconciler.localcluster.core.k8sschema import builtin_kinds
+from reconciler.localcluster.core.kindtable import GROUP_ORDER, STANDARD_VERBS
+
+__all__ = ["GROUP_ORDER", "STANDARD_VERBS", "ResourceRegistry", "ResourceType", "builtin_types"]
 SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update")}
 # Where CustomResourceDefinitions themselves are served.
 CRD_GROUP, CRD_RESOURCE = "apiextensions.k8s.io", "customresourcedefinitions"
@@ -62,136 +69,44 @@ class ResourceType:
         return f"{self.kind}List"
 
 
-def _b(
-    group: str,
-    version: str,
-    kind: str,
-    plural: str,
-    *,
-    namespaced: bool = True,
-    short: tuple[str, ...] = (),
-    sub: tuple[str, ...] = (),
-    cats: tuple[str, ...] = (),
-    generation: bool = False,
-) -> ResourceType:
-    return ResourceType(
-        group=group,
-        version=version,
-        kind=kind,
-        plural=plural,
-        singular=kind.lower(),
-        namespaced=namespaced,
-        short_names=short,
-        subresources=sub,
-        categories=cats,
-        has_generation=generation,
-    )
+@functools.cache
+def builtin_types() -> tuple[ResourceType, ...]:
+    """Every built-in resource type a default 1.37 kube-apiserver serves: by group, preferred
+    version first (autoscaling/v2 before v1), then by plural as discovery lists them.
 
-
-BUILTIN_TYPES: tuple[ResourceType, ...] = (
-    _b("", "v1", "Namespace", "namespaces", namespaced=False, short=("ns",), sub=("status",)),
-    _b("", "v1", "ConfigMap", "configmaps", short=("cm",)),
-    _b("", "v1", "Secret", "secrets"),
-    _b("", "v1", "Service", "services", short=("svc",), sub=("status",), cats=("all",)),
-    _b("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",)),
-    _b("", "v1", "Event", "events", short=("ev",)),
-    _b(
-        "apps",
-        "v1",
-        "Deployment",
-        "deployments",
-        short=("deploy",),
-        sub=("scale", "status"),
-        cats=("all",),
-        generation=True,
-    ),
-    _b(
-        "apps",
-        "v1",
-        "StatefulSet",
-        "statefulsets",
-        short=("sts",),
-        sub=("scale", "status"),
-        cats=("all",),
-        generation=True,
-    ),
-    _b(
-        "apps",
-        "v1",
-        "DaemonSet",
-        "daemonsets",
-        short=("ds",),
-        sub=("status",),
-        cats=("all",),
-        generation=True,
-    ),
-    _b("batch", "v1", "Job", "jobs", sub=("status",), cats=("all",), generation=True),
-    _b(
-        "batch",
-        "v1",
-        "CronJob",
-        "cronjobs",
-        short=("cj",),
-        sub=("status",),
-        cats=("all",),
-        generation=True,
-    ),
-    _b(
-        "autoscaling",
-        "v2",
-        "HorizontalPodAutoscaler",
-        "horizontalpodautoscalers",
-        short=("hpa",),
-        sub=("status",),
-        cats=("all",),
-        generation=True,
-    ),
-    _b(
-        "policy",
-        "v1",
-        "PodDisruptionBudget",
-        "poddisruptionbudgets",
-        short=("pdb",),
-        sub=("status",),
-        generation=True,
-    ),
-    _b("rbac.authorization.k8s.io", "v1", "Role", "roles"),
-    _b("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
-    _b("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
-    _b(
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        namespaced=False,
-    ),
-    _b("coordination.k8s.io", "v1", "Lease", "leases"),
-    _b("events.k8s.io", "v1", "Event", "events", short=("ev",)),
-    _b(
-        CRD_GROUP,
-        "v1",
-        "CustomResourceDefinition",
-        CRD_RESOURCE,
-        namespaced=False,
-        short=("crd", "crds"),
-        sub=("status",),
-        cats=("api-extensions",),
-        generation=True,
-    ),
-)
-
-# The order kubectl sees groups in discovery (the real server orders by priority, core first).
-GROUP_ORDER = (
-    "",
-    "apps",
-    "events.k8s.io",
-    "autoscaling",
-    "batch",
-    "policy",
-    "rbac.authorization.k8s.io",
-    "coordination.k8s.io",
-    "apiextensions.k8s.io",
-)
+    The kinds and versions are those of kubernetes-validate's schemas (`k8sschema.
+    builtin_kinds`), GA versions only; scope, names, verbs and subresources come from
+    `kindtable`. `/status` is served for kinds whose schema has a `status` field and that can
+    be updated; `/scale` for the kinds `kindtable.SCALE` names.
+    """
+    out = []
+    for group, version, kind, schema in builtin_kinds():
+        key = (group, kind)
+        if not kindtable.served_version(version) or key in kindtable.NOT_RESOURCES:
+            continue
+        plural, singular = kindtable.resource_names(group, kind)
+        verbs = kindtable.VERBS.get(key, STANDARD_VERBS)
+        subresources = []
+        if key in kindtable.SCALE:
+            subresources.append("scale")
+        if "status" in schema.get("properties", {}) and "update" in verbs:
+            subresources.append("status")
+        out.append(
+            ResourceType(
+                group=group,
+                version=version,
+                kind=kind,
+                plural=plural,
+                singular=singular,
+                namespaced=key not in kindtable.CLUSTER_SCOPED,
+                short_names=kindtable.SHORT_NAMES.get(key, ()),
+                subresources=tuple(subresources),
+                categories=kindtable.CATEGORIES.get(key, ()),
+                verbs=verbs,
+                has_generation=key in kindtable.GENERATION,
+            )
+        )
+    return tuple(sorted(out, key=lambda t: (t.group, _version_priority(t.version), t.plural)))
 
 
 def types_from_crd(crd: dict[str, Any]) -> list[ResourceType]:
@@ -247,7 +162,7 @@ class ResourceRegistry:
     def all(self) -> list[ResourceType]:
         with self._lock:
             extra = [t for types in self._crd_types.values() for t in types]
-        return [*BUILTIN_TYPES, *extra]
+        return [*builtin_types(), *extra]
 
     def add_crd(self, crd: dict[str, Any]) -> None:
         name = str((crd.get("metadata") or {}).get("name", ""))
@@ -261,9 +176,14 @@ class ResourceRegistry:
                 self._generation += 1
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
-        for t in self.all():
-            if t.group == group and t.version == version and t.plural == plural:
-                return t
+        builtin = _builtin_index().get((group, version, plural))
+        if builtin is not None:
+            return builtin
+        with self._lock:
+            for types in self._crd_types.values():
+                for t in types:
+                    if t.group == group and t.version == version and t.plural == plural:
+                        return t
         return None
 
     def group_versions(self) -> dict[str, list[str]]:
@@ -274,6 +194,11 @@ class ResourceRegistry:
             if t.version not in versions:
                 versions.append(t.version)
         return {g: sorted(v, key=_version_priority) for g, v in out.items() if v}
+
+
+@functools.cache
+def _builtin_index() -> dict[tuple[str, str, str], ResourceType]:
+    return {(t.group, t.version, t.plural): t for t in builtin_types()}
 
 
 def _version_priority(version: str) -> tuple[int, int, int]:

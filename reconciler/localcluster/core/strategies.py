@@ -10,13 +10,19 @@ path (`api.writepath`, `core.objectmeta`) calls the hooks and never tests kinds 
 
 - `("", "Namespace")`: DNS-1123 label names; `kubernetes.io/metadata.name` label,
   `spec.finalizers` and phase `Active`; `metadata.finalizers` do not hold a delete, which
-  answers the object (`Terminating`) and removes everything in the namespace at once;
+  answers the object (`Terminating`) and removes everything in the namespace at once, unless
+  the cluster runs the `namespace` controller: then the object is kept, `Terminating` with a
+  `deletionTimestamp`, for that controller to empty and remove (`deferred_delete`);
 - `("", "Service")`: DNS-1123 label names; empty `status.loadBalancer`; a `clusterIP` from
   10.96.0.0/12 (10.96.0.1 is the `kubernetes` service's);
 - `("", "Secret")`: `stringData` folded into `data`; payload <= 1 MiB (422);
 - `("", "ConfigMap")`: payload (`data` + `binaryData`) <= 1 MiB (422);
+- `("autoscaling", "HorizontalPodAutoscaler")`: a new one's status has `desiredReplicas: 0`
+  (a field Go always serializes; the official client requires it);
 - `("apiextensions.k8s.io", "CustomResourceDefinition")`: `Established` status on create, kept
-  on update; its kinds are served while it exists; a delete removes its custom resources.
+  on update; its kinds are served while it exists; a delete removes its custom resources;
+- the request kinds of `requestkinds.ANSWERS` (access and token reviews, Binding): a create is
+  answered by `answer_create` and nothing is stored.
 
 Built-in kinds not in the table get `BUILTIN`; custom resources always get `CUSTOM_RESOURCE`
 (delete answers the deleted object rather than a `Status`). Hooks that need the running
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.localcluster.core.clock import now
+from reconciler.localcluster.core.requestkinds import ANSWERS
 from reconciler.localcluster.core.resources import CRD_GROUP, ResourceType
 from reconciler.localcluster.core.status import ApiError, invalid
 
@@ -53,6 +60,10 @@ class Cluster(Protocol):
     def crd_added(self, crd: Obj) -> None: ...
 
     def crd_removed(self, crd: Obj) -> None: ...
+
+    def runs_controller(self, name: str) -> bool: ...
+
+    def bind_pod(self, namespace: str, name: str, node: str, *, dry_run: bool) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,14 @@ class KindStrategy:
     prepare_delete: Callable[[Obj], None] | None = None
     # After the object is gone: cascades and bookkeeping.
     after_delete: Callable[[Cluster, Obj], None] | None = None
+    # True when a controller finishes this object's deletion: a delete then stores the object
+    # as `prepare_delete` left it (terminating) instead of removing it, and answers it.
+    deferred_delete: Callable[[Cluster, Obj], bool] | None = None
     # A delete answers a `Status` of kind Success (else the deleted object).
     delete_returns_status: bool = True
+    # Request kinds (reviews, Binding; `requestkinds`): the create's answer, computed from the
+    # validated body (cluster, body, namespace, dry run) instead of storing anything.
+    answer_create: Callable[[Cluster, Obj, str | None, bool], Obj] | None = None
 
 
 # -- Namespace ---------------------------------------------------------------------------
@@ -104,6 +121,10 @@ def _namespace_deleting(obj: Obj) -> None:
 
 def _namespace_deleted(cluster: Cluster, obj: Obj) -> None:
     cluster.delete_all_in_namespace(str(obj["metadata"]["name"]))
+
+
+def _namespace_controller_finishes(cluster: Cluster, obj: Obj) -> bool:
+    return cluster.runs_controller("namespace")
 
 
 # -- Service -----------------------------------------------------------------------------
@@ -182,6 +203,13 @@ def _secret_valid(rt: ResourceType, obj: Obj) -> None:
     _too_long(rt, obj, _payload_bytes(obj.get("data") or {}, encoded=True), "data")
 
 
+# -- HorizontalPodAutoscaler ------------------------------------------------------------
+
+
+def _hpa_created(obj: Obj) -> None:
+    obj["status"] = {"desiredReplicas": 0}
+
+
 # -- CustomResourceDefinition ------------------------------------------------------------
 
 _CRD_CONDITIONS = (
@@ -232,6 +260,7 @@ STRATEGIES: dict[tuple[str, str], KindStrategy] = {
         honours_finalizers=False,
         prepare_delete=_namespace_deleting,
         after_delete=_namespace_deleted,
+        deferred_delete=_namespace_controller_finishes,
         delete_returns_status=False,
     ),
     ("", "Service"): KindStrategy(
@@ -241,6 +270,7 @@ STRATEGIES: dict[tuple[str, str], KindStrategy] = {
     ),
     ("", "Secret"): KindStrategy(before_store=_secret_before_store, validate=_secret_valid),
     ("", "ConfigMap"): KindStrategy(validate=_config_map_valid),
+    ("autoscaling", "HorizontalPodAutoscaler"): KindStrategy(prepare_create=_hpa_created),
     (CRD_GROUP, "CustomResourceDefinition"): KindStrategy(
         before_store=_crd_before_store,
         after_write=_crd_written,
@@ -254,3 +284,6 @@ def strategy_for(rt: ResourceType) -> KindStrategy:
     if not rt.builtin:
         return CUSTOM_RESOURCE
     return STRATEGIES.get((rt.group, rt.kind), BUILTIN)
+
+
+STRATEGIES.update({key: KindStrategy(answer_create=answer) for key, answer in ANSWERS.items()})

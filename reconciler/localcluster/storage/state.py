@@ -18,12 +18,14 @@ from typing import Any
 from reconciler.localcluster.core.clock import now
 from reconciler.localcluster.core.k8sschema import SchemaRegistry
 from reconciler.localcluster.core.objectmeta import prepare_create
+from reconciler.localcluster.core.requestkinds import schedule
 from reconciler.localcluster.core.resources import (
     CRD_GROUP,
     CRD_RESOURCE,
     ResourceRegistry,
     ResourceType,
 )
+from reconciler.localcluster.core.status import ApiError
 from reconciler.localcluster.storage.store import (
     EVENT_LOG_SIZE,
     AlreadyExists,
@@ -80,6 +82,9 @@ class ClusterState:
     write_lock: threading.RLock = field(default_factory=threading.RLock)
     # Set when the server shuts down: open watches end.
     stopping: bool = False
+    # The controllers the server runs (`controllers` package); write rules may depend on them
+    # (a Namespace delete waits for the `namespace` controller when it runs).
+    controllers: frozenset[str] = frozenset()
 
     @classmethod
     def open(
@@ -115,6 +120,24 @@ class ClusterState:
 
     def namespace_exists(self, name: str) -> bool:
         return self.store.get(ObjectKey("", "namespaces", "", name)) is not None
+
+    def namespace_terminating(self, name: str) -> bool:
+        namespace = self.store.get(ObjectKey("", "namespaces", "", name)) or {}
+        return bool((namespace.get("metadata") or {}).get("deletionTimestamp"))
+
+    def runs_controller(self, name: str) -> bool:
+        return name in self.controllers
+
+    def bind_pod(self, namespace: str, name: str, node: str, *, dry_run: bool) -> None:
+        """A Binding's effect: the pod is assigned to `node` (`requestkinds.schedule`)."""
+        key = ObjectKey("", "pods", namespace, name)
+        pod = self.store.get(key)
+        if pod is None:
+            details = {"name": name, "kind": "pods"}
+            raise ApiError(404, "NotFound", f'pods "{name}" not found', details=details)
+        bound = schedule(pod, node, now())
+        if not dry_run:
+            self.store.update(key, bound, expected_rv=int(pod["metadata"]["resourceVersion"]))
 
     def crd_added(self, crd: dict[str, Any]) -> None:
         self.schemas.register_crd(crd)
