@@ -168,7 +168,8 @@ class BareCache:
         if not path.exists() and not path.is_symlink():
             return Health(CacheState.MISSING)
         if not path.is_dir():
-            return Health(CacheState.CORRUPT, f"{path} is not a directory")
+            # Never ours to replace: a mistyped --cache-dir must not destroy a person's file.
+            return Health(CacheState.FOREIGN, f"cache {path} exists and is not a directory")
         try:
             names = {p.name for p in path.iterdir()}
         except OSError as err:  # e.g. permissions: nothing we could repair either
@@ -197,6 +198,12 @@ class BareCache:
         problem = self._structure_problem()
         if problem is not None:
             return Health(CacheState.CORRUPT, problem)
+        if owner is None and any(r.startswith("refs/heads/") for r in self.refs()):
+            # Our caches hold only refs/remotes/origin/*: branches mean someone's own repo.
+            return Health(
+                CacheState.FOREIGN,
+                f"cache {path} is a bare repository with branches of its own, not a cache",
+            )
         return Health(CacheState.UNOWNED if owner is None else CacheState.OURS)
 
     def owner(self) -> str | None:
@@ -339,10 +346,13 @@ class BareCache:
 
 
 def move_aside(path: Path) -> Path:
-    """Move a broken cache (directory or file) to `<path>.broken`, replacing an older one;
-    returns where it went."""
+    """Move a broken cache aside to `<path>.broken` (`.broken.2`, … when taken); returns where
+    it went."""
     target = path.with_name(path.name + ".broken")
-    remove(target)
+    n = 1
+    while target.exists() or target.is_symlink():  # never overwrite an earlier one
+        n += 1
+        target = path.with_name(f"{path.name}.broken.{n}")
     os.replace(path, target)
     return target
 

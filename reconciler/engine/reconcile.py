@@ -19,7 +19,7 @@ from reconciler.clients.cluster_api import Cluster, ClusterError
 from reconciler.engine.apply import apply_plan
 from reconciler.engine.core.compare import CompareOptions, Comparer
 from reconciler.engine.core.desired_set import desired_set
-from reconciler.engine.core.inventory import Inventory, SourceOrigin
+from reconciler.engine.core.inventory import INVENTORY_PREFIX, Inventory, SourceOrigin
 from reconciler.engine.core.inventory_update import changed, next_inventory, with_pending_creates
 from reconciler.engine.core.overrides import malformed_override_paths
 from reconciler.engine.core.ownership import FIELD_MANAGER, OVERRIDE_PATHS_ANNOTATION
@@ -103,6 +103,22 @@ class Engine:
         )
         errors.extend(rendered.errors)
         failed_files |= rendered.failed_files
+        for d in rendered.desired:
+            if self._reserved(d.key):
+                origin = d.provenance.origins[0] if d.provenance.origins else None
+                errors.append(
+                    SpecError(
+                        origin.file if origin else "<render>",
+                        origin.line if origin else None,
+                        "metadata.name",
+                        f"{d.key.ref} is the reconciler's own bookkeeping: specs may not define it",
+                    )
+                )
+                failed_files.update(d.files)
+        rendered = replace(
+            rendered,
+            desired=[d for d in rendered.desired if d.derived or not set(d.files) & failed_files],
+        )
         policies = policy_set(loaded.specs, loaded.manifests, failed_files, tree.read)
         errors.extend(policies.errors)
         failed_files |= {e.file for e in policies.errors}
@@ -180,6 +196,14 @@ class Engine:
             key = None
         # No key yet (a plan before the first apply): any key will do, nothing is recorded.
         return key if key is not None else secrets.token_bytes(32)
+
+    def _reserved(self, key: ObjectKey) -> bool:
+        """The inventories and the digest key: never desired state, whatever a repo says."""
+        if key.namespace != self.inventory_namespace or key.group:
+            return False
+        if key.kind == "ConfigMap":
+            return key.name.startswith(INVENTORY_PREFIX)
+        return key.kind == "Secret" and key.name == DIGEST_KEY_SECRET
 
     def _identity_problem(self, inventory: Inventory, source: str) -> str | None:
         """Why this run must not act as `source`: its inventory came from another repo."""

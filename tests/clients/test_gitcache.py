@@ -164,11 +164,6 @@ def _truncated_pack(cache: Path) -> None:
             stream.truncate(pack.stat().st_size // 2)
 
 
-def _regular_file(cache: Path) -> None:
-    shutil.rmtree(cache)
-    cache.write_text("not a cache\n")
-
-
 def _no_objects(cache: Path) -> None:
     shutil.rmtree(cache / "objects")
 
@@ -177,7 +172,6 @@ CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "garbage-HEAD": _garbage_head,
     "garbage-config": _garbage_config,
     "truncated-pack": _truncated_pack,
-    "regular-file": _regular_file,
     "no-objects": _no_objects,
 }
 
@@ -256,6 +250,30 @@ def test_a_directory_that_is_not_a_cache_is_never_touched(
         source.fetch()
     assert (mine / "notes.txt").read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "upstream"]
+
+
+def test_a_file_or_someone_elses_bare_repo_is_never_touched(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """A mistyped --cache-dir: a file is not renamed away, a bare repo keeps its branches."""
+    a_file = tmp_path / "passwd"
+    a_file.write_text("root:x:0:0\n")
+    (tmp_path / "passwd.broken").write_text("older\n")
+    with _source(upstream, a_file) as source, pytest.raises(GitError, match="not a directory"):
+        source.fetch()
+    assert a_file.read_text() == "root:x:0:0\n"
+    assert (tmp_path / "passwd.broken").read_text() == "older\n"
+    theirs = tmp_path / "theirs.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(upstream.path), str(theirs)], check=True)
+    with _source(upstream, theirs) as source, pytest.raises(GitError, match="branches of its own"):
+        source.fetch()
+    heads = subprocess.run(
+        ["git", "--git-dir", str(theirs), "for-each-ref", "refs/heads"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "refs/heads/main" in heads
 
 
 # -- (d) force pushes ---------------------------------------------------------------------------

@@ -190,3 +190,79 @@ def test_git_changing_a_field_an_override_owns_is_said_not_dropped(
     entry = next(e for e in harness.run().plan.entries if e.key.name == "web")
     assert str(entry.cls) == "update"
     assert "overridden, not applied: /spec/replicas" in entry.reason
+
+
+@dataclass
+class DyingPrune:
+    """Stops the process (as SIGKILL would) after `after` deletes."""
+
+    inner: Cluster
+    after: int
+    deletes: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def delete(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> bool:
+        if len(self.deletes) == self.after:
+            raise SystemExit("killed mid-prune")
+        self.deletes.append(args[1])
+        return bool(self.inner.delete(api_version, kind, *args, **kwargs))
+
+
+def test_a_prune_killed_midway_then_reverted_recreates_not_drift(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    spec_repo.write("keep.yaml", [config_map("keep", {"k": "v"})])
+    spec_repo.write("many.yaml", [config_map(f"cm-{i:02d}", {"i": str(i)}) for i in range(10)])
+    spec_repo.commit("ten")
+    harness.run("apply")
+    spec_repo.remove("many.yaml")
+    spec_repo.commit("drop them")
+    with pytest.raises(SystemExit):
+        Runner(harness.source, DyingPrune(harness.cluster, after=4), "demo").apply()  # type: ignore[arg-type]
+    spec_repo.write("many.yaml", [config_map(f"cm-{i:02d}", {"i": str(i)}) for i in range(10)])
+    spec_repo.commit("bring them back")
+    run = harness.run("apply")
+    classes = [c for k, c in harness.classes(run).items() if "/cm-" in k]
+    assert sorted(classes) == ["create"] * 4 + ["unchanged"] * 6  # not "drift: deleted"
+    assert set(harness.classes(harness.run()).values()) == {"unchanged"}
+
+
+def test_an_existing_namespace_is_not_adopted_without_asking(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    harness.kubectl("create", "namespace", "monitoring")
+    harness.kubectl("-n", "monitoring", "create", "configmap", "precious")
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "monitoring"}}
+    spec_repo.write("ns.yaml", [namespace])
+    spec_repo.write("keep.yaml", [config_map("keep", {"k": "v"})])
+    spec_repo.commit("claim monitoring")
+    entry = next(e for e in harness.run("apply").plan.entries if e.key.name == "monitoring")
+    assert str(entry.cls) == "held" and "--adopt" in entry.reason
+    spec_repo.remove("ns.yaml")
+    spec_repo.commit("let it go")
+    harness.run("apply")
+    assert harness.live("v1", "ConfigMap", "monitoring", "precious") is not None
+
+
+def test_a_repo_cannot_define_the_reconcilers_bookkeeping(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    spec_repo.write("keep.yaml", [config_map("keep", {"k": "v"})])
+    spec_repo.commit("keep")
+    harness.run("apply")
+    forged = config_map("reconciler-inventory-demo", {"inventory.json": "{}"}, "reconciler-system")
+    key = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "reconciler-digest-key", "namespace": "reconciler-system"},
+        "stringData": {"key": "known"},
+    }
+    spec_repo.write("evil.yaml", [forged, key])
+    spec_repo.commit("forge")
+    run = harness.run("apply")
+    assert sum("reconciler's own bookkeeping" in str(e) for e in run.errors) == 2
+    stored = harness.live("v1", "ConfigMap", "reconciler-system", "reconciler-inventory-demo")
+    assert "ConfigMap|demo|keep" in stored["data"]["inventory.json"]
+    assert harness.classes(harness.run())["ConfigMap/demo/keep"] == "unchanged"

@@ -92,6 +92,18 @@ def precheck(pair: Pair, inputs: PlanInputs) -> tuple[PlanEntry | None, tuple[Po
             reason = "exists and is not this source's: left as it is (never labelled or pruned)"
             return replace(base, reason=reason, record=False), ()
         other = owning_source(live)
+        if (
+            key.kind == "Namespace"
+            and not key.group
+            and other is None
+            and recorded is None
+            and not inputs.adopt
+        ):
+            reason = (
+                "held: the namespace exists and no source manages it; adopting it would let a"
+                " later prune delete everything in it (run with --adopt to take it over)"
+            )
+            return replace(base, cls=PlanClass.HELD, reason=reason), ()
         if other is not None and other != inputs.source and not inputs.adopt:
             reason = (
                 f"held: owned by source {other!r}; source {inputs.source!r} would take it over"

@@ -42,21 +42,26 @@ def next_inventory(
 
 
 def with_pending_creates(previous: Inventory, entries: Iterable[PlanEntry]) -> Inventory | None:
-    """The inventory to write *before* creating: the previous one plus every object about to be
-    created, marked pending; None when nothing new is created. Written first, it lets a run
-    killed mid-apply find (and prune, if git no longer wants them) what it created."""
-    added = {
-        e.key: InventoryEntry(e.api_version, e.desired.digest, e.desired.files, pending=True)
-        for e in entries
-        if e.writes
-        and e.live is None
-        and e.desired is not None
-        and e.record
-        and e.key not in previous.entries
-    }
-    if not added:
-        return None
-    return replace(previous, entries={**previous.entries, **added})
+    """The inventory to write *before* writing: the previous one plus every object about to be
+    created, and every object about to be pruned, marked pending; None when there are neither.
+    Written first, it lets a run killed mid-apply find what it created (and prune it if git no
+    longer wants it), and know that a missing object it was pruning is not a person's deletion
+    (if git wants it back, it is created, not reported as drift)."""
+    marked = dict(previous.entries)
+    changed_any = False
+    for e in entries:
+        if not e.writes or not e.record:
+            continue
+        old = previous.entries.get(e.key)
+        if e.cls is PlanClass.PRUNE and old is not None and not old.pending:
+            marked[e.key] = replace(old, pending=True)
+            changed_any = True
+        elif e.live is None and e.desired is not None and old is None:
+            marked[e.key] = InventoryEntry(
+                e.api_version, e.desired.digest, e.desired.files, pending=True
+            )
+            changed_any = True
+    return replace(previous, entries=marked) if changed_any else None
 
 
 def changed(previous: Inventory, current: Inventory) -> bool:
