@@ -50,7 +50,13 @@ def connect(
         with _closing(_kube_client(cluster, arg or None, kubeconfig)) as api_client:
             yield KubeCluster(api_client, retry=retry)
     elif scheme == "local" and arg:
-        api_client, handle = _open_local(cluster, Path(arg))
+        directory = Path(arg)
+        if directory.exists() and not directory.is_dir():
+            raise ClusterError(cluster, f"{directory} exists and is not a directory")
+        try:
+            api_client, handle = _open_local(cluster, directory)
+        except OSError as err:
+            raise ClusterError(cluster, f"cannot open {directory}: {err.strerror or err}") from None
         try:
             with _closing(api_client):
                 yield KubeCluster(api_client, retry=retry)
@@ -121,7 +127,8 @@ def _kube_client(ref: str, context: str | None, kubeconfig: str | None) -> ApiCl
         api_client: ApiClient = _kube_config.new_client_from_config(
             config_file=path, context=context
         )
-    except _kube_config.ConfigException as err:
+    except (_kube_config.ConfigException, TypeError, ValueError, AttributeError, OSError) as err:
+        # A file that is YAML but not a kubeconfig fails deep inside the client with TypeError.
         raise ClusterError(ref, f"cannot load kubeconfig {path}: {err}") from None
     return api_client
 

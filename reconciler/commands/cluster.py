@@ -63,12 +63,32 @@ def register(subparsers: Any) -> None:
         metavar="LIST",
         help=f"controllers to run: {','.join(CONTROLLER_NAMES)}, or all (default: none)",
     )
-    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     serve.add_argument(
         "--kubeconfig-out", type=Path, default=None, help="kubeconfig path (default DIR/kubeconfig)"
     )
     serve.set_defaults(func=serve_command)
     parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _private(directory: Path) -> None:
+    """With a token the state must be as private as the token: the SQLite file holds every
+    Secret, so only the owner may read the directory (as for the kubeconfig, 0600)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    for path in directory.glob("cluster.db*"):
+        path.chmod(0o600)
+
+
+def _port(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: 0 (a free one) to 65535")
+    return value
 
 
 def _path_problem(directory: Path, kubeconfig: Path | None) -> str | None:
@@ -116,9 +136,14 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         token = _token(args)
         controllers = parse_controllers(args.controllers)
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if token is not None:
+        _private(args.dir)
     try:
         cluster = start_local_cluster(
             args.dir,
@@ -139,6 +164,8 @@ def serve_command(args: argparse.Namespace) -> int:
         where = f"{error.filename}: " if error.filename else f"{args.host}:{args.port}: "
         print(f"error: cannot serve {args.dir}: {where}{error.strerror or error}", file=sys.stderr)
         return 1
+    if token is not None:
+        _private(args.dir)  # again: SQLite made its files after the first call
     stop = threading.Event()
     # Explicit handlers: a process started in the background inherits SIGINT ignored, and
     # Kubernetes stops containers with SIGTERM; both must end the server cleanly.

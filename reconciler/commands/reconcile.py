@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--cluster", required=True, help="local:DIR (embedded) or kube[:CONTEXT] (kubeconfig)"
     )
     parser.add_argument("--kubeconfig", default=None)
-    parser.add_argument("--source", default=None, help="source name (default: repo dir name)")
+    parser.add_argument(
+        "--source",
+        default=None,
+        type=_source_name,
+        help="source name, a DNS-1123 label (default: derived from the repo URL and path)",
+    )
     parser.add_argument(
         "--cache-dir", type=Path, default=None, help="git cache (default: ~/.cache/reconciler)"
     )
@@ -54,6 +60,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="take over objects labelled as another source's (else they are held)",
     )
+
+
+def _source_name(text: str) -> str:
+    """A source name is a label value and part of a ConfigMap name: a DNS-1123 label."""
+    if len(text) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a DNS-1123 label: lower case letters, digits and '-', "
+            "at most 63 characters"
+        )
+    return text
 
 
 def register(subparsers: Any) -> None:

@@ -238,3 +238,27 @@ def test_cluster_serve_reports_path_errors(
         == 1
     )
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_bad_names_ports_and_cluster_paths_are_clean_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for bad in ("Bad", "a/b", "x" * 70):
+        with pytest.raises(SystemExit) as done:
+            main(["plan", "--repo", str(tmp_path), "--cluster", "local:x", "--source", bad])
+        assert done.value.code == 2
+    for port in ("99999", "-1", "abc"):
+        with pytest.raises(SystemExit) as done:
+            main(["cluster", "serve", "--dir", str(tmp_path / "d"), "--port", port])
+        assert done.value.code == 2
+    capsys.readouterr()
+    a_file = tmp_path / "afile"
+    a_file.write_text("x: 1\n", encoding="utf-8")
+    repo = new_spec_repo(tmp_path / "repo")
+    repo.write("c.yaml", [config_map("c", {"a": "1"})])
+    repo.commit("c")
+    base = ["plan", "--repo", str(repo.path), "--cache-dir", str(tmp_path / "cache")]
+    assert main([*base, "--cluster", f"local:{a_file}"]) == 1
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert main([*base, "--cluster", "kube", "--kubeconfig", str(a_file)]) == 1
+    assert "cannot load kubeconfig" in capsys.readouterr().err
