@@ -64,8 +64,22 @@ Known differences from a real kube-apiserver (v1.37), as seen by kubectl and the
 - `v1` Events and `events.k8s.io/v1` Events are stored apart (the real server converts one
   into the other). `autoscaling/v1` and `autoscaling/v2` HorizontalPodAutoscalers share
   storage without conversion, as CRD versions do: an object reads back as it was written.
-- validation is names, types and unknown fields (via `fieldvalidation`); kind-specific rules
-  (e.g. a Deployment's selector matching its template) are not enforced.
+- validation is names, types and unknown fields (via `fieldvalidation`), base64 in `[]byte`
+  fields (400), label keys and values and ConfigMap/Secret keys (422, `metavalidation`);
+  other kind-specific rules (e.g. a Deployment's selector matching its template) are not
+  enforced.
+- bodies nest at most 200 levels (`core.bodydecode.MAX_DEPTH`; the real decoders allow
+  10,000), so that every recursive step after decoding stays far from Python's recursion
+  limit; deeper is 400, and a RecursionError anywhere is 400 too, never a 500. YAML bodies may
+  build at most 10,000 nodes through aliases (go-yaml limits aliasing by ratio instead) and
+  only plain YAML types (a `!!binary` or custom tag is 400). CBOR bodies are 415.
+- a patch whose result has a `metadata` that is not an object is 400 (the real server: 422
+  Invalid `patch`); `resourceVersion=abc` on a get, list or watch is 400 (the real server
+  answers 500, kubernetes#139485).
+- a watch is closed once 1,000 events or 8 MiB wait unread for it (`api.watchqueue`); the
+  real cacher's per-watcher buffers differ in size, and it blocks a moment before closing.
+- `kube-node-lease` may be deleted (as on a real server, where it is not immortal), and
+  comes back at the next start rather than within a minute (no system-namespaces controller).
 - watches filter each event by its selectors; an object that stops matching yields no DELETED.
   A watch from a resourceVersion newer than the current one starts now instead of waiting.
 - server-side apply to `/scale` is 415; apply to `/status` records its managedFields entry

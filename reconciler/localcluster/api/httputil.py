@@ -1,6 +1,8 @@
 """Request decoding and response encoding shared by the handlers.
 
-Bodies are limited to kube-apiserver's 3 MiB (413 beyond); JSON and YAML are accepted.
+Bodies are limited to kube-apiserver's 3 MiB (413 beyond); objects may be JSON, YAML or
+protobuf, any other Content-Type is 415 (`object_body`), and decoding is as strict and bounded
+as `core.bodydecode` makes it (400 for what does not decode).
 Write options are read from the query like the real server: `dryRun=All`, `fieldManager`,
 `fieldValidation` (default `Warn`, the server default; kubectl sends `Strict`), `force`.
 Without `fieldManager`, the manager is the User-Agent up to its first `/`, as the real server
@@ -14,20 +16,30 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.localcluster.api.protobuf import PROTOBUF, decode_object
+from reconciler.localcluster.core.bodydecode import (
+    DecodeError,
+    YamlError,
+    loads_json,
+    loads_yaml_or_json,
+)
 from reconciler.localcluster.core.status import (
     MAX_REQUEST_BYTES,
     ApiError,
     bad_request,
     encode,
     too_large_request,
+    unsupported_media_type,
 )
 
 JSON = "application/json"
+YAML = "application/yaml"
+YAML_TYPES = (YAML, "application/apply-patch+yaml")
+# What create, update and delete bodies may be (kube-apiserver 1.37 without the CBOR gate).
+BODY_TYPES = (JSON, YAML, PROTOBUF)
 
 
 @dataclass(frozen=True)
@@ -77,24 +89,31 @@ async def read_body(request: Request) -> bytes:
 
 
 def media_type(request: Request) -> str:
-    return request.headers.get("content-type", JSON).split(";", 1)[0].strip().lower()
+    """The body's media type, without parameters; none given means JSON, as on the real server."""
+    return (request.headers.get("content-type") or JSON).split(";", 1)[0].strip().lower()
 
 
 def decode(raw: bytes, content_type: str) -> Any:
-    """Decode a JSON or YAML body; 400 when it is neither."""
+    """Decode a JSON or YAML body (`core.bodydecode`: Go's strictness, bounded depth and YAML
+    aliases); 400 when it does not decode."""
     if not raw.strip():
         raise bad_request("the body of the request was empty")
     try:
-        if content_type in ("application/yaml", "application/apply-patch+yaml", "text/yaml"):
-            return yaml.safe_load(raw)
-        return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as error:
+        if content_type in YAML_TYPES:
+            return loads_yaml_or_json(raw)
+        return loads_json(raw)
+    except YamlError as error:
+        raise bad_request(f"error converting YAML to JSON: {error}") from error
+    except DecodeError as error:
         raise bad_request(f"couldn't get version/kind; json parse error: {error}") from error
 
 
-async def object_body(request: Request) -> dict[str, Any]:
+def object_body(request: Request, raw: bytes) -> dict[str, Any]:
+    """The object a POST or PUT sends in `raw`: JSON, YAML or protobuf, else 415 as
+    kube-apiserver's `negotiation.NegotiateInputSerializer` answers."""
     content_type = media_type(request)
-    raw = await read_body(request)
+    if content_type not in BODY_TYPES:
+        raise unsupported_media_type(content_type, list(BODY_TYPES))
     if content_type == PROTOBUF:
         return decode_object(raw)
     body = decode(raw, content_type)

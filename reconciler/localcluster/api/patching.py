@@ -25,7 +25,6 @@ from reconciler.localcluster.api.httputil import (
     decode,
     json_response,
     media_type,
-    read_body,
     write_options,
 )
 from reconciler.localcluster.api.read import get_object
@@ -46,8 +45,8 @@ def accepted_patch_types(rt: ResourceType) -> list[str]:
     return [*types[:2], STRATEGIC, APPLY] if rt.builtin else types
 
 
-async def patch_body(request: Request, rt: ResourceType) -> tuple[str, Any, WriteOptions]:
-    """The patch type, decoded body and options; 415 for a type this kind does not take."""
+def patch_body(request: Request, raw: bytes, rt: ResourceType) -> tuple[str, Any, WriteOptions]:
+    """The patch type, decoded `raw` body and options; 415 for a type this kind does not take."""
     content_type = media_type(request)
     accepted = accepted_patch_types(rt)
     if content_type not in accepted:
@@ -60,19 +59,20 @@ async def patch_body(request: Request, rt: ResourceType) -> tuple[str, Any, Writ
             'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified '
             "for non-apply patch",
         )
-    body = decode(await read_body(request), content_type)
+    body = decode(raw, content_type)
     return content_type, body, opts
 
 
-async def handle_patch(
+def handle_patch(
     request: Request,
+    raw: bytes,
     state: ClusterState,
     rt: ResourceType,
     namespace: str | None,
     name: str,
     subresource: str = "",
 ) -> Response:
-    content_type, body, opts = await patch_body(request, rt)
+    content_type, body, opts = patch_body(request, raw, rt)
     if content_type == APPLY:
         return apply(state, rt, namespace, name, body, opts, subresource=subresource)
     with state.write_lock:

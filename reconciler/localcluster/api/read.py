@@ -8,6 +8,9 @@ the collection in (namespace, name) order::
     {"kind": "ConfigMapList", "apiVersion": "v1",
      "metadata": {"resourceVersion": "17", "continue": "eyJ...", "remainingItemCount": 3},
      "items": [...]}
+
+Malformed parameters (`resourceVersion=abc`, `timeoutSeconds=abc`, bad selectors) are 400
+(`params`); a well-formed `resourceVersion` is accepted and the current state is served.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.localcluster.api.httputil import json_response
+from reconciler.localcluster.api.params import check_read_params, resource_version
 from reconciler.localcluster.api.tables import to_table, wants_table
 from reconciler.localcluster.core.resources import ResourceType
 from reconciler.localcluster.core.selectors import selector_predicate
@@ -48,6 +52,7 @@ def render(request: Request, rt: ResourceType, obj: dict[str, Any]) -> Response:
 def handle_get(
     request: Request, state: ClusterState, rt: ResourceType, namespace: str | None, name: str
 ) -> Response:
+    resource_version(request.query_params)  # 400 when malformed; any version is served
     return render(request, rt, get_object(state, rt, namespace, name))
 
 
@@ -73,6 +78,7 @@ def list_objects(
     state: ClusterState, rt: ResourceType, namespace: str | None, request: Request
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     q = request.query_params
+    check_read_params(q)
     predicate = selector_predicate(q.get("labelSelector"), q.get("fieldSelector"))
     items, rv = state.store.scan(rt.group, rt.plural, namespace)
     items = [o for o in items if predicate(o)]

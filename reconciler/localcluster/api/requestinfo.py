@@ -9,11 +9,17 @@
 `/api/v1/namespaces/NAME/status` and `/finalize` are subresources of the namespace itself
 (the real server's rule: a third segment after `namespaces` that is not one of these is a
 resource inside the namespace).
+
+The path is split as sent, before percent-decoding (the ASGI scope's `raw_path`), and each
+segment is decoded on its own: `DELETE .../configmaps/%2F` names the ConfigMap "/" (which
+`path_segment_problems` refuses, 400), never the collection `.../configmaps//`, which a decoded
+path would have become (a deletecollection).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
 TRUE_VALUES = ("true", "1", "True", "TRUE")
@@ -34,9 +40,23 @@ class RequestInfo:
         return self.verb in ("create", "update", "patch", "delete", "deletecollection")
 
 
+def path_segments(raw_path: str) -> list[str]:
+    """The non-empty segments of a percent-encoded path, each decoded on its own."""
+    return [unquote(part) for part in raw_path.split("/") if part]
+
+
+def path_segment_problems(name: str) -> list[str]:
+    """Why `name` cannot be a path segment, as `IsValidPathSegmentName` in
+    `staging/src/k8s.io/apimachinery/pkg/api/validation/path/name.go` says (empty: it can)."""
+    if name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{c}'" for c in "/%" if c in name]
+
+
 def parse_resource_path(method: str, path: str, watch_param: str | None) -> RequestInfo | None:
-    """The RequestInfo of a resource URL, or None when the path is not one (e.g. discovery)."""
-    parts = [p for p in path.split("/") if p]
+    """The RequestInfo of a resource URL given as sent (percent-encoded), or None when the path
+    is not one (e.g. discovery)."""
+    parts = path_segments(path)
     if len(parts) >= 3 and parts[0] == "api":
         group, version, rest = "", parts[1], parts[2:]
     elif len(parts) >= 4 and parts[0] == "apis":

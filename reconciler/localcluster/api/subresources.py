@@ -31,6 +31,7 @@ from reconciler.localcluster.core.status import (
     ApiError,
     bad_request,
     conflict,
+    method_not_allowed,
     unsupported_media_type,
 )
 from reconciler.localcluster.storage.state import ClusterState
@@ -93,24 +94,29 @@ def _scaled(rt: ResourceType, parent: dict[str, Any], scale: dict[str, Any]) -> 
     return new
 
 
-async def handle_scale(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None, name: str
+def handle_scale(
+    request: Request,
+    raw: bytes,
+    state: ClusterState,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
 ) -> Response:
     method = request.method.upper()
     if method == "GET":
         return json_response(to_scale(get_object(state, rt, namespace, name)))
     if method == "PUT":
         opts = write_options(request)
-        scale = await object_body(request)
+        scale = object_body(request, raw)
     elif method == "PATCH":
-        content_type, body, opts = await patch_body(request, rt)
+        content_type, body, opts = patch_body(request, raw, rt)
         if content_type == APPLY:
             raise unsupported_media_type(content_type, ["application/merge-patch+json"])
         with state.write_lock:
             current = to_scale(get_object(state, rt, namespace, name))
             scale = semantics.patched(current, body, content_type, state.schemas)
     else:
-        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method")
+        raise method_not_allowed()
     with state.write_lock:
         parent = get_object(state, rt, namespace, name)
         new = _scaled(rt, parent, scale)
@@ -118,19 +124,24 @@ async def handle_scale(
     return json_response(to_scale(stored), 200, warnings=warnings)
 
 
-async def handle_status(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None, name: str
+def handle_status(
+    request: Request,
+    raw: bytes,
+    state: ClusterState,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
 ) -> Response:
     method = request.method.upper()
     if method == "GET":
         return json_response(get_object(state, rt, namespace, name))
     if method == "PUT":
         opts = write_options(request)
-        body = await object_body(request)
+        body = object_body(request, raw)
         with state.write_lock:
             old = get_object(state, rt, namespace, name)
             obj, warnings = writepath.update(state, rt, old, body, opts, subresource="status")
         return json_response(obj, 200, warnings=warnings)
     if method == "PATCH":
-        return await handle_patch(request, state, rt, namespace, name, subresource="status")
-    raise ApiError(405, "MethodNotAllowed", "the server does not allow this method")
+        return handle_patch(request, raw, state, rt, namespace, name, subresource="status")
+    raise method_not_allowed()

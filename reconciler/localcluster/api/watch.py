@@ -15,27 +15,43 @@ then a BOOKMARK annotated `k8s.io/initial-events-end: "true"`. `allowWatchBookma
 periodic BOOKMARKs. The stream ends after `timeoutSeconds` (default 1800) or when the server
 stops. Selectors filter on each event's object (the real server also turns an object that
 stops matching into a DELETED; this one does not).
+
+Malformed parameters (`resourceVersion=abc`, `timeoutSeconds=abc`, a bad selector) are 400
+before the stream starts (`params`). A watch whose client does not read is closed once
+`watchqueue.WATCH_QUEUE_SIZE` events (or `WATCH_QUEUE_BYTES`) wait for it, as the real
+cacher closes unresponsive watchers: its stream ends and the client watches again from its
+last resourceVersion.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from reconciler.localcluster.api import watchqueue
+from reconciler.localcluster.api.params import (
+    check_read_params,
+    flag,
+    resource_version,
+    timeout_seconds,
+)
 from reconciler.localcluster.api.read import list_objects
 from reconciler.localcluster.api.tables import to_table, wants_table
 from reconciler.localcluster.core.resources import ResourceType
 from reconciler.localcluster.core.selectors import selector_predicate
-from reconciler.localcluster.core.status import bad_request, expired_status
+from reconciler.localcluster.core.status import expired_status
 from reconciler.localcluster.storage.state import ClusterState
 from reconciler.localcluster.storage.store import Event, Expired
 
+log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 1800.0
 # How often a waiting stream checks whether the server is stopping.
 POLL_SECONDS = 0.5
@@ -53,20 +69,17 @@ def handle_watch(
     name: str = "",
 ) -> StreamingResponse:
     q = request.query_params
+    check_read_params(q)
     field_selector = q.get("fieldSelector")
     if name:
         named = f"metadata.name={name}"
         field_selector = f"{field_selector},{named}" if field_selector else named
     predicate = selector_predicate(q.get("labelSelector"), field_selector)
-    rv_text = q.get("resourceVersion") or ""
-    if rv_text and not rv_text.isdigit():
-        raise bad_request(f"resourceVersion: Invalid value: {rv_text!r}")
-    since = int(rv_text) if rv_text and rv_text != "0" else None
-    initial_events = q.get("sendInitialEvents") in ("true", "1") or since is None
-    timeout_text = q.get("timeoutSeconds") or ""
-    timeout = float(timeout_text) if timeout_text.isdigit() else DEFAULT_TIMEOUT
-    bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
-    end_marker = q.get("sendInitialEvents") in ("true", "1")
+    since = resource_version(q)
+    initial_events = flag(q, "sendInitialEvents") or since is None
+    timeout = float(timeout_seconds(q) or 0) or DEFAULT_TIMEOUT
+    bookmarks = flag(q, "allowWatchBookmarks")
+    end_marker = flag(q, "sendInitialEvents")
     table = wants_table(request.headers.get("accept", ""))
     include = q.get("includeObject", "Metadata")
 
@@ -92,20 +105,24 @@ def handle_watch(
         return _line("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta})
 
     async def stream() -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+        def close() -> None:  # in the writer's thread, holding the store's (reentrant) lock
+            state.store.unsubscribe(queue.deliver)
 
-        def deliver(event: Event) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, event)
-
+        limit, limit_bytes = watchqueue.WATCH_QUEUE_SIZE, watchqueue.WATCH_QUEUE_BYTES
+        queue = watchqueue.WatchQueue(
+            asyncio.get_running_loop(), relevant, close, limit=limit, limit_bytes=limit_bytes
+        )
         try:
-            backlog, current = state.store.subscribe(since, deliver)
+            backlog, current = state.store.subscribe(since, queue.deliver)
         except Expired as error:
             yield _line("ERROR", expired_status(str(error)))
             return
+        queue.latest_rv = max(queue.latest_rv, current)
         try:
-            if initial_events:
-                items, _ = list_objects(state, rt, namespace, request)
+            if initial_events:  # reading and decoding the list is work: in a worker thread
+                items, _ = await anyio.to_thread.run_sync(
+                    lambda: list_objects(state, rt, namespace, request)
+                )
                 for obj in items:
                     if predicate(obj):
                         yield encode("ADDED", obj)
@@ -116,24 +133,26 @@ def handle_watch(
                     yield encode(event.type, event.object)
             deadline = time.monotonic() + timeout
             last_bookmark = time.monotonic()
-            latest = current
-            while not state.stopping:
+            while not state.stopping and not queue.overflowed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                try:
-                    event = await asyncio.wait_for(
-                        queue.get(), timeout=min(remaining, POLL_SECONDS)
-                    )
-                except TimeoutError:
+                queued = await queue.get(min(remaining, POLL_SECONDS))
+                if queued is None:
                     if bookmarks and time.monotonic() - last_bookmark >= state.bookmark_interval:
                         last_bookmark = time.monotonic()
-                        yield bookmark(latest)
+                        yield bookmark(queue.latest_rv)
                     continue
-                latest = max(latest, event.rv)
-                if event.rv > current and relevant(event):
-                    yield encode(event.type, event.object)
+                if queued.rv > current:
+                    yield encode(queued.type, queued.object)
+            if queue.overflowed:
+                log.warning(
+                    "closing a watch of %s: its client left %d events or %d bytes unread",
+                    rt.group_resource,
+                    limit,
+                    limit_bytes,
+                )
         finally:
-            state.store.unsubscribe(deliver)
+            state.store.unsubscribe(queue.deliver)
 
     return StreamingResponse(stream(), media_type="application/json")

@@ -6,6 +6,9 @@ is unconditional. PUT of a missing object is 404 (no built-in kind here allows c
 DELETE answers like the real server: a `Status` of kind Success for built-in kinds, the deleted
 object for custom resources and Namespaces, and the object with `deletionTimestamp` (202) when
 finalizers keep it alive.
+
+The handlers are plain functions given the body already read: the app runs them in worker
+threads (`api.app`), so that no request's work stalls the event loop.
 """
 
 from __future__ import annotations
@@ -17,70 +20,84 @@ from starlette.responses import Response
 
 from reconciler.localcluster.api import writepath
 from reconciler.localcluster.api.httputil import (
+    JSON,
+    YAML,
     decode,
     json_response,
     media_type,
     object_body,
-    read_body,
     write_options,
 )
 from reconciler.localcluster.api.read import get_object, list_objects
 from reconciler.localcluster.core.resources import ResourceType
+from reconciler.localcluster.core.status import unsupported_media_type
 from reconciler.localcluster.storage.state import ClusterState
 
 
-async def handle_create(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None
+def handle_create(
+    request: Request, body: bytes, state: ClusterState, rt: ResourceType, namespace: str | None
 ) -> Response:
     opts = write_options(request)
-    body = await object_body(request)
+    obj = object_body(request, body)
     with state.write_lock:
-        obj, warnings = writepath.create(state, rt, body, opts, namespace)
-    return json_response(obj, 201, warnings=warnings)
+        created, warnings = writepath.create(state, rt, obj, opts, namespace)
+    return json_response(created, 201, warnings=warnings)
 
 
-async def handle_update(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None, name: str
+def handle_update(
+    request: Request,
+    body: bytes,
+    state: ClusterState,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
 ) -> Response:
     opts = write_options(request)
-    body = await object_body(request)
+    obj = object_body(request, body)
     with state.write_lock:
         old = get_object(state, rt, namespace, name)
-        obj, warnings = writepath.update(state, rt, old, body, opts)
-    return json_response(obj, 200, warnings=warnings)
+        updated, warnings = writepath.update(state, rt, old, obj, opts)
+    return json_response(updated, 200, warnings=warnings)
 
 
-async def _delete_options(request: Request) -> dict[str, Any]:
-    raw = await read_body(request)
+def _delete_options(request: Request, raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
-    body = decode(raw, media_type(request))
+    content_type = media_type(request)
+    if content_type not in (JSON, YAML):
+        raise unsupported_media_type(content_type, [JSON, YAML])
+    body = decode(raw, content_type)
     return body if isinstance(body, dict) else {}
 
 
-async def handle_delete(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None, name: str
+def handle_delete(
+    request: Request,
+    body: bytes,
+    state: ClusterState,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
 ) -> Response:
     opts = write_options(request)
-    options = await _delete_options(request)
+    options = _delete_options(request, body)
     if options.get("dryRun"):
         opts = type(opts)(True, opts.manager, opts.manager_given, opts.validation, opts.force)
     with state.write_lock:
-        body, code = writepath.delete(state, rt, namespace, name, opts, options)
-    return json_response(body, code)
+        answer, code = writepath.delete(state, rt, namespace, name, opts, options)
+    return json_response(answer, code)
 
 
-async def handle_delete_collection(
-    request: Request, state: ClusterState, rt: ResourceType, namespace: str | None
+def handle_delete_collection(
+    request: Request, body: bytes, state: ClusterState, rt: ResourceType, namespace: str | None
 ) -> Response:
     opts = write_options(request)
-    options = await _delete_options(request)
+    options = _delete_options(request, body)
     deleted = []
     with state.write_lock:
         items, meta = list_objects(state, rt, namespace, request)
         for item in items:
             m = item["metadata"]
-            body, _ = writepath.delete(state, rt, m.get("namespace"), m["name"], opts, options)
-            deleted.append(item if body.get("kind") == "Status" else body)
-    body = {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta}
-    return json_response({**body, "items": deleted})
+            answer, _ = writepath.delete(state, rt, m.get("namespace"), m["name"], opts, options)
+            deleted.append(item if answer.get("kind") == "Status" else answer)
+    answer = {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta}
+    return json_response({**answer, "items": deleted})

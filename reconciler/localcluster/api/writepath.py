@@ -9,7 +9,10 @@ that each write gets the same managedFields, generation and dry-run treatment. A
 managedFields itself (from the applied configuration, before defaulting), so it passes
 `managed=True`. A dry run answers exactly what would have been stored, without a new
 resourceVersion (create) or with the current one (update). Whatever one kind does
-differently is a hook of its `KindStrategy` (`core.strategies`); nothing here tests kinds.
+differently is a hook of its `KindStrategy` (`core.strategies`); nothing here tests kinds but
+admission (`core.admission`: the immortal namespaces). Labels are validated for every kind
+(`core.metavalidation`, 422), and a `metadata` that is not an object is 400, as the real
+server's decoding fails.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import Any
 
 from reconciler.localcluster.api.httputil import WriteOptions
 from reconciler.localcluster.core import semantics
+from reconciler.localcluster.core.admission import admit_delete
 from reconciler.localcluster.core.clock import now
+from reconciler.localcluster.core.metavalidation import validate_labels
 from reconciler.localcluster.core.objectmeta import (
     prepare_create,
     prepare_update,
@@ -56,6 +61,20 @@ def check_type(rt: ResourceType, obj: dict[str, Any]) -> None:
     obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
 
 
+def check_metadata(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """`metadata` must be an object (or null): anything else fails kube-apiserver's decoding
+    of the body into the kind's Go type, a 400 (`transformDecodeError` in
+    `staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go`)."""
+    meta = obj.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        what = {str: "string", bool: "bool", list: "array"}.get(type(meta), "number")
+        raise bad_request(
+            f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: json: '
+            f"cannot unmarshal {what} into Go struct field {rt.kind}.metadata of type "
+            "v1.ObjectMeta"
+        )
+
+
 def check_namespace(
     state: ClusterState, rt: ResourceType, obj: dict[str, Any], namespace: str | None
 ) -> None:
@@ -90,6 +109,7 @@ def _before_store(
     strategy = strategy_for(rt)
     if strategy.before_store:
         strategy.before_store(state, obj, old)
+    validate_labels(rt, obj)
     if strategy.validate:
         strategy.validate(rt, obj)
 
@@ -110,6 +130,7 @@ def create(
     managed: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     """Create `obj`; returns the stored (or dry-run) object and Warning texts."""
+    check_metadata(rt, obj)
     check_namespace(state, rt, obj, namespace)
     obj, warnings = _validated(state, rt, obj, opts)
     answer = strategy_for(rt).answer_create
@@ -144,18 +165,23 @@ def update(
     subresource: str = "",
     managed: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Replace `old` with `new`; a resourceVersion in `new` must match (else 409)."""
+    """Replace `old` with `new`; a resourceVersion in `new` must match (else 409).
+
+    A name in `new` that is not the URL's is 400 before any conflict check, as kube-apiserver's
+    update handler checks it (`checkName` in `staging/src/k8s.io/apiserver/pkg/endpoints/
+    handlers/rest.go`) before the registry compares resourceVersions."""
     meta = old["metadata"]
     name, namespace = str(meta["name"]), meta.get("namespace")
-    given_rv = (new.get("metadata") or {}).get("resourceVersion")
-    if given_rv and given_rv != meta.get("resourceVersion"):
-        raise conflict(rt, name)
+    check_metadata(rt, new)
     new_name = (new.get("metadata") or {}).get("name")
     if new_name and new_name != name:
         raise bad_request(
             f"the name of the object ({new_name}) does not match the name on the URL ({name})"
         )
     check_namespace(state, rt, new, namespace)
+    given_rv = (new.get("metadata") or {}).get("resourceVersion")
+    if given_rv and given_rv != meta.get("resourceVersion"):
+        raise conflict(rt, name)
     new, warnings = _validated(state, rt, new, opts)
     if subresource == "status":
         new = status_only_update(old, new)
@@ -259,6 +285,7 @@ def delete(
             f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
             f"{meta.get('uid')}",
         )
+    admit_delete(rt, obj)
     strategy = strategy_for(rt)
     if meta.get("finalizers") and strategy.honours_finalizers:
         if not meta.get("deletionTimestamp"):

@@ -76,12 +76,18 @@ class PatchError(LocalClusterError):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One field validation finding, e.g. path `.spec.replicass`, detail `field not declared`."""
+    """One field validation finding, e.g. path `.spec.replicass`, detail `field not declared`.
+
+    A `decoding` finding is an error of Go's decoder itself (e.g. bad base64 in a `[]byte`),
+    which kube-apiserver reports without a path."""
 
     path: str
     detail: str
+    decoding: bool = False
 
     def __str__(self) -> str:
+        if self.decoding:
+            return self.detail
         return (
             f'unknown field "{self.path.lstrip(".")}"'
             if self.detail == "unknown"

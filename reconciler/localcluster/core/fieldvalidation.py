@@ -15,14 +15,16 @@ kube-apiserver decodes a request strictly and reports every field the kind does 
 Unknown fields are fields outside `properties` of a struct that neither allows
 `additionalProperties` nor says `x-kubernetes-preserve-unknown-fields`. Type errors compare the
 JSON type against the schema's `type` (int-or-string and quantities accept both; `format:
-int32`/`int64` are range-checked). `metadata` is checked as ObjectMeta. Kinds without a known
-schema yield no findings.
+int32`/`int64` are range-checked; `format: byte` strings, Go `[]byte` fields such as a Secret's
+`data`, must be base64 as Go's decoder reads them, else `illegal base64 data at input byte N`).
+`metadata` is checked as ObjectMeta. Kinds without a known schema yield no findings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reconciler.localcluster.core.bodydecode import base64_error
 from reconciler.localcluster.core.errors import FieldError
 from reconciler.localcluster.core.k8sschema import Schema, SchemaRegistry
 
@@ -131,6 +133,11 @@ class _Walker:
             )
             self.invalid.append(FieldError(path, detail))
             return False
+        if schema.get("format") == "byte" and actual == "string":
+            problem = base64_error(value)  # a Go []byte: base64 in JSON
+            if problem is not None:
+                self.invalid.append(FieldError(path, problem, decoding=True))
+                return False
         return True
 
 

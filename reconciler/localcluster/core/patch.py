@@ -12,10 +12,19 @@ operations is `errors.NewBadRequest` (400); one that fails to apply (missing pat
 A merge patch that is not a JSON object is answered 400 here: kube-apiserver maps
 `jsonpatch.ErrBadJSONPatch` to BadRequest (kubernetes#97240); other shapes it lets through to a
 decoding failure.
+
+The work a JSON patch may cause is bounded as on the real server: at most 10,000 operations
+(`maxJSONPatchOperations` in `patch.go`: `errors.NewRequestEntityTooLargeError`, 413), and `copy`
+operations may add at most 3 MiB in all (`JSONPatchMaxCopyBytes` in
+`staging/src/k8s.io/apiserver/pkg/server/config.go`, armed as json-patch's
+`AccumulatedCopySizeLimit`; its `AccumulatedCopySizeError` fails `Apply`, a 422). Without that
+bound each `copy` of the document into itself doubled it: a 1.3 KB patch held the server for
+seconds and grew it by hundreds of MB.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from reconciler.localcluster.core.errors import PatchError
@@ -24,6 +33,9 @@ from reconciler.localcluster.core.strategicpatch import (
     strategic_merge_patch,
 )
 from reconciler.localcluster.core.structmerge import clone
+
+MAX_JSON_PATCH_OPERATIONS = 10_000
+MAX_COPY_BYTES = 3 * 1024 * 1024
 
 __all__ = [
     "StrategicMergePatchUnsupported",
@@ -59,21 +71,30 @@ def _merge(target: Any, patch: Any) -> Any:
 def json_patch(target: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
     """RFC 6902 JSON patch; returns a new object. Raises PatchError (422) on a bad operation.
 
-    A body that is not a list of objects is a PatchError with status 400.
+    A body that is not a list of objects is a PatchError with status 400; one of more than
+    `MAX_JSON_PATCH_OPERATIONS` operations 413; `copy` operations adding more than
+    `MAX_COPY_BYTES` in all 422, checked before each copy is made.
     """
     if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
         raise PatchError(
             "json: cannot unmarshal object into Go value of type jsonpatch.Patch", status=400
         )
+    if len(operations) > MAX_JSON_PATCH_OPERATIONS:
+        raise PatchError(
+            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, "
+            f"got {len(operations)}",
+            status=413,
+        )
     doc: Any = clone(target)
+    copied = [0]  # bytes added by `copy` operations so far
     for op in operations:
-        doc = _apply_op(doc, op)
+        doc = _apply_op(doc, op, copied)
     if not isinstance(doc, dict):
         raise PatchError("the patched document is not a JSON object", status=422)
     return doc
 
 
-def _apply_op(doc: Any, op: dict[str, Any]) -> Any:
+def _apply_op(doc: Any, op: dict[str, Any], copied: list[int]) -> Any:
     kind = op.get("op")
     path = op.get("path")
     if not isinstance(path, str):
@@ -97,7 +118,15 @@ def _apply_op(doc: Any, op: dict[str, Any]) -> Any:
                 raise PatchError("move operation: cannot move a value into itself", status=422)
             doc, value = _remove(doc, source, "move", missing="from")
         else:
-            value = clone(_get(doc, source, "copy"))
+            value = _get(doc, source, "copy")
+            copied[0] += len(json.dumps(value, separators=(",", ":")))
+            if copied[0] > MAX_COPY_BYTES:
+                raise PatchError(
+                    "Unable to complete the copy, the accumulated size increase of copy is "
+                    f"{copied[0]}, exceeding the limit {MAX_COPY_BYTES}",
+                    status=422,
+                )
+            value = clone(value)
         return _add(doc, path, value, kind)
     if kind == "test":
         if not json_equal(_get(doc, path, "test", allow_missing=True), op["value"]):

@@ -6,7 +6,8 @@ Label selector grammar (comma = AND)::
 
 Field selectors support `metadata.name` and `metadata.namespace` with `=`, `==`, `!=`, which is
 what every kind offers on a real server (kinds add a few more, e.g. `status.phase`; unsupported
-labels get the same 400 `field label not supported: X` as there).
+labels get the same 400 `field label not supported: X` as there). Label selector keys must be
+qualified names and values label values (`core.metavalidation`), else 400 as `labels.Parse`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.localcluster.core.metavalidation import (
+    label_value_problems,
+    qualified_name_problems,
+)
 from reconciler.localcluster.core.status import bad_request
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -59,18 +64,34 @@ def _requirement(key: str, op: str, values: frozenset[str]) -> Predicate:
     return test
 
 
+def _checked(key: str, values: list[str]) -> tuple[str, frozenset[str]]:
+    """The key and values of a requirement, refused (400) as `labels.NewRequirement` refuses
+    keys that are not qualified names and values that are not label values."""
+    for msg in qualified_name_problems(key):
+        raise bad_request(f'unable to parse requirement: key: Invalid value: "{key}": {msg}')
+    for i, value in enumerate(values):
+        for msg in label_value_problems(value):
+            raise bad_request(
+                f'unable to parse requirement: values[{i}][{key}]: Invalid value: "{value}": {msg}'
+            )
+    return key, frozenset(values)
+
+
 def parse_label_selector(selector: str) -> Predicate:
     """A predicate over objects; raises ApiError 400 on a malformed selector."""
     tests: list[Predicate] = []
     for term in _split_top(selector):
         if m := _SET_EXPR.match(term):
-            values = frozenset(v.strip() for v in m.group(3).split(",") if v.strip())
-            tests.append(_requirement(m.group(1), m.group(2), values))
+            values = [v.strip() for v in m.group(3).split(",") if v.strip()]
+            key, checked = _checked(m.group(1), values)
+            tests.append(_requirement(key, m.group(2), checked))
         elif m := _EQ_EXPR.match(term):
-            tests.append(_requirement(m.group(1), m.group(2), frozenset([m.group(3)])))
+            key, checked = _checked(m.group(1), [m.group(3)])
+            tests.append(_requirement(key, m.group(2), checked))
         elif m := _EXISTS_EXPR.match(term):
             op = "!exists" if m.group(1) == "!" else "exists"
-            tests.append(_requirement(m.group(2), op, frozenset()))
+            key, _ = _checked(m.group(2), [])
+            tests.append(_requirement(key, op, frozenset()))
         else:
             raise bad_request(f"unable to parse requirement: {term.strip()!r}")
     return lambda obj: all(t(obj) for t in tests)

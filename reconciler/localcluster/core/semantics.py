@@ -182,6 +182,10 @@ def patched(
     except PatchError as error:
         if error.status == 400:
             raise bad_request(str(error)) from error
+        if error.status == 413:
+            raise ApiError(
+                413, "RequestEntityTooLarge", f"Request entity too large: {error}"
+            ) from error
         # The real server's generic 422 hides the cause; it is kept here as a Status cause.
         raise ApiError(
             422,

@@ -15,8 +15,10 @@ path (`api.writepath`, `core.objectmeta`) calls the hooks and never tests kinds 
   `deletionTimestamp`, for that controller to empty and remove (`deferred_delete`);
 - `("", "Service")`: DNS-1123 label names; empty `status.loadBalancer`; a `clusterIP` from
   10.96.0.0/12 (10.96.0.1 is the `kubernetes` service's);
-- `("", "Secret")`: `stringData` folded into `data`; payload <= 1 MiB (422);
-- `("", "ConfigMap")`: payload (`data` + `binaryData`) <= 1 MiB (422);
+- `("", "Secret")`: `stringData` folded into `data`; valid keys (`metavalidation`) and payload
+  <= 1 MiB (422);
+- `("", "ConfigMap")`: valid keys, none in both `data` and `binaryData`, and payload
+  (`data` + `binaryData`) <= 1 MiB (422);
 - `("autoscaling", "HorizontalPodAutoscaler")`: a new one's status has `desiredReplicas: 0`
   (a field Go always serializes; the official client requires it);
 - `("apiextensions.k8s.io", "CustomResourceDefinition")`: `Established` status on create, kept
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.localcluster.core.clock import now
+from reconciler.localcluster.core.metavalidation import validate_data_keys
 from reconciler.localcluster.core.requestkinds import ANSWERS
 from reconciler.localcluster.core.resources import CRD_GROUP, ResourceType
 from reconciler.localcluster.core.status import ApiError, invalid
@@ -190,6 +193,7 @@ def _too_long(rt: ResourceType, obj: Obj, size: int, field: str) -> None:
 
 
 def _config_map_valid(rt: ResourceType, obj: Obj) -> None:
+    validate_data_keys(rt, obj, ("data", "binaryData"))
     size = _payload_bytes(obj.get("data") or {}, encoded=False)
     size += _payload_bytes(obj.get("binaryData") or {}, encoded=True)
     _too_long(rt, obj, size, "[]")
@@ -200,6 +204,7 @@ def _secret_before_store(cluster: Cluster, obj: Obj, old: Obj | None) -> None:
 
 
 def _secret_valid(rt: ResourceType, obj: Obj) -> None:
+    validate_data_keys(rt, obj, ("data",))
     _too_long(rt, obj, _payload_bytes(obj.get("data") or {}, encoded=True), "data")
 
 

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class Event:
     key: ObjectKey
     rv: int
     object: dict[str, Any]
+    size: int = 0  # bytes of the object as JSON (what a watch queue holding it costs, roughly)
 
 
 class StoreError(Exception):
@@ -212,9 +213,16 @@ class Store:
         return backlog, current
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop delivering to `subscriber`; safe from within a delivery (the lock is reentrant,
+        and deliveries go to a copy of the subscriber list)."""
         with self._lock:
             if subscriber in self._subscribers:
                 self._subscribers.remove(subscriber)
+
+    def subscriber_count(self) -> int:
+        """How many subscribers (open watches) events are delivered to."""
+        with self._lock:
+            return len(self._subscribers)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -248,6 +256,7 @@ class Store:
 
     def _log(self, event: Event) -> None:
         k = event.key
+        body = json.dumps(event.object)
         self._db.execute(
             "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -257,10 +266,10 @@ class Store:
                 k.resource,
                 k.namespace,
                 k.name,
-                json.dumps(event.object),
+                body,
             ),
         )
-        self._pending.append(event)
+        self._pending.append(replace(event, size=len(body)))
 
     def _meta(self, key: str) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
