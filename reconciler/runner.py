@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.clients.builders import default_builders
 from reconciler.clients.cluster_api import Cluster, ClusterError, TransientClusterError
 from reconciler.clients.git import GitCredentials, GitSource
 from reconciler.clients.git_api import GitError, GitFetchError, GitSourcePort, Revision
@@ -31,6 +32,7 @@ from reconciler.clients.kubeconnect import connect
 from reconciler.engine.core.inventory import SourceOrigin
 from reconciler.engine.reconcile import DEFAULT_INVENTORY_NAMESPACE, Engine
 from reconciler.engine.result import RunResult
+from reconciler.specs.builds.port import Builders
 from reconciler.specs.config import DriftMode
 from reconciler.specs.tree import SourceTree
 
@@ -125,6 +127,9 @@ class Runner:
     settings: RunSettings = field(default_factory=RunSettings)
     origin: SourceOrigin | None = None
     named: bool = True
+    builders: Builders = field(default_factory=default_builders)
+    """Kustomize and Helm, each behind a cache that lives as long as the runner: a re-plan
+    rebuilds only the paths whose inputs changed."""
 
     @property
     def engine(self) -> Engine:
@@ -136,6 +141,7 @@ class Runner:
             origin=self.origin,
             source_is_default=not self.named,
             adopt=self.settings.adopt,
+            builders=self.builders,
         )
 
     def plan(self) -> RunResult:

@@ -4,7 +4,8 @@ Everything is local and real: a bare git repo seeded with this project's example
 embedded cluster (SQLite, spoken to through the official client), the real `kubectl` for the
 person at the keyboard. Steps: validate, plan, apply, a no-op apply (zero writes counted at the
 API server), a person's `kubectl scale` (drift) and its revert, the HPA's scaling (an override,
-preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned). The
+preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned).
+A Kustomize overlay and a small Helm chart are part of the repo, rendered by the real tools. The
 cluster runs its stand-in controllers (namespace, deployment, endpointslice, hpa), so the HPA
 that scales is a real controller acting on a metric the tour sets. Every claim the story makes
 is read back from the cluster.
@@ -21,6 +22,7 @@ from typing import Any, TextIO
 
 import git
 
+from reconciler.clients.builders import default_builders
 from reconciler.clients.cluster_api import Cluster
 from reconciler.clients.dirtree import DirectoryTree
 from reconciler.clients.git import GitSource
@@ -34,7 +36,7 @@ from reconciler.runner import Runner, RunSettings
 from reconciler.specs.config import DriftMode
 from reconciler.tourstory import tell
 
-EXAMPLE_PATHS = ("reconciler.yaml", "specs", "policies", "schemas")
+EXAMPLE_PATHS = ("reconciler.yaml", "specs", "policies", "schemas", "deploy")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "example"
 
@@ -53,6 +55,8 @@ class TourFacts:
     hpa_writer: str = ""
     override_reason: str = ""
     held: list[str] = field(default_factory=list)
+    built: dict[str, str] = field(default_factory=dict)
+    """Objects a build produced -> where they came from (file:line and the build)."""
     classes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -124,7 +128,7 @@ class Tour:
         self.say("reconciler tour: git -> plan -> apply -> drift and overrides, all local")
         self.say(f"workspace: {self.workdir}")
         repo = self.seed_repo(root)
-        loaded = validate_tree(DirectoryTree(self.work))
+        loaded = validate_tree(DirectoryTree(self.work), builders=default_builders())
         self.step("1. The spec repo")
         self.say(
             f"   A bare git repo ({self.bare}) holds the example specs: "

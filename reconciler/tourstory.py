@@ -61,8 +61,14 @@ def tell(
     run = tour.runner(cluster, source).plan()
     tour.record("plan", run)
     for entry in run.plan.entries:
-        tour.say(f"   + {entry.key.ref}")
+        origin = entry.origin
+        built = f"  <- {origin}" if origin is not None and origin.via else ""
+        tour.say(f"   + {entry.key.ref}{built}")
+        if built:
+            facts.built[entry.key.ref] = str(origin)
     tour.say(f"   {len(run.plan.entries)} objects to create; nothing is written by a plan.")
+    tour.say("   Objects marked <- were built: Kustomize overlays and Helm charts are rendered by")
+    tour.say("   the real tools, and each object still names the file it came from.")
 
     tour.step("3. Apply what is merged on main")
     run = tour.runner(cluster, source).apply()

@@ -19,6 +19,15 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     facts = Tour(tmp_path, out).run()
     story = out.getvalue()
     assert facts.created == len(facts.classes["plan"]) >= 9
+    # One object from the Kustomize overlay and one from the chart, each traced to its file.
+    assert facts.built["ConfigMap/demo/demo-status-page"] == (
+        "deploy/kustomize/base/status-page.yaml:2 (kustomize deploy/kustomize/overlays/demo)"
+    )
+    assert facts.built["ConfigMap/demo/status-banner"] == (
+        "deploy/charts/status-banner/templates/configmap.yaml:1 "
+        "(helm deploy/charts/status-banner (release status))"
+    )
+    assert "ConfigMap/demo/status-banner  <- deploy/charts/status-banner" in story
     assert facts.noop_writes == 0 and "write requests seen by the API server: 0" in story
     assert facts.replicas_after_person == 5 and "/spec/replicas" in facts.drift_reason
     assert facts.classes["person"]["Deployment/demo/worker"] == "drift"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reconciler.clients.builders import default_builders
 from reconciler.clients.dirtree import DirectoryTree
 from reconciler.clients.kubeschemas import BuiltinSchemas
 from reconciler.engine.validate import validate_tree
@@ -36,13 +37,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     path: Path = args.path
     schemas = BuiltinSchemas()
+    builders = default_builders()
     if path.is_dir():
-        result = validate_tree(DirectoryTree(path), schemas=schemas)
+        result = validate_tree(DirectoryTree(path), schemas=schemas, builders=builders)
     elif path.is_file() and path.name == CONFIG_FILE:
         result = load_config(DirectoryTree(path.parent))
     elif path.is_file():
         config = RepoConfig(paths=[path.name])
-        result = validate_tree(DirectoryTree(path.parent), config=config, schemas=schemas)
+        tree = DirectoryTree(path.parent)
+        result = validate_tree(tree, config=config, schemas=schemas, builders=builders)
     else:
         print(f"reconciler validate: {path}: no such file or directory", file=sys.stderr)
         return 2

@@ -72,6 +72,9 @@ def _report(previous: RunResult | None, current: RunResult, output: str) -> str:
         return json.dumps(current.to_dict(), separators=(",", ":"))
     lines = changes_between(previous, current)
     counts = ", ".join(f"{n} {c}" for c, n in current.plan.counts().items() if n)
+    built = [b for b in current.builds if not b.cached]
+    if current.builds:  # only the builds whose inputs changed ran again
+        counts += f"; builds: {len(built)} run, {len(current.builds) - len(built)} cached"
     return "\n".join([*lines, f"-- {counts or 'no objects'}"])
 
 

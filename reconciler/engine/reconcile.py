@@ -1,6 +1,7 @@
 """The engine facade: one source tree against one cluster, planned or applied.
 
-    load (specs) -> render -> pair (one key, one definition) -> read inventory + live
+    load (specs; Kustomize and Helm builds through `builders`) -> render
+    -> pair (one key, one definition) -> read inventory + live
     -> compare each pair once -> dry-run what still differs -> classify -> plan
     -> apply (the only writer) -> inventory
 
@@ -37,6 +38,7 @@ from reconciler.engine.live import read_inventory, read_live
 from reconciler.engine.result import RunResult
 from reconciler.engine.scopes import Scopes
 from reconciler.engine.store import DIGEST_KEY_SECRET, read_digest_key, write_inventory
+from reconciler.specs.builds.port import Builders
 from reconciler.specs.config import DriftMode, DriftSettings
 from reconciler.specs.errors import SpecError
 from reconciler.specs.keys import ObjectKey
@@ -62,6 +64,7 @@ class Engine:
         origin: SourceOrigin | None = None,
         source_is_default: bool = False,
         adopt: bool = False,
+        builders: Builders | None = None,
     ) -> None:
         self.cluster = cluster
         self.source = source
@@ -70,12 +73,13 @@ class Engine:
         self.origin = origin  # where the specs come from; recorded in the inventory
         self.source_is_default = source_is_default  # reconciler.yaml's `source` may rename it
         self.adopt = adopt  # take over objects labelled as another source's
+        self.builders = builders  # Kustomize and Helm (without: those paths fail and hold)
 
     def plan(self, tree: SourceTree, commit: str | None = None) -> RunResult:
         return self._plan(tree, commit, create_key=False)
 
     def _plan(self, tree: SourceTree, commit: str | None, *, create_key: bool) -> RunResult:
-        loaded = load_tree(tree)
+        loaded = load_tree(tree, builders=self.builders)
         config = loaded.config
         source = self.source
         if self.source_is_default and config.source and not loaded.config_failed:
@@ -91,7 +95,7 @@ class Engine:
             problem = scopes.check(m.body)
             if problem:
                 errors.append(SpecError(m.location.file, m.location.line, None, problem))
-                failed_files.add(m.location.file)
+                failed_files.add(m.holds)
         rendered = desired_set(
             loaded.specs,
             loaded.manifests,
@@ -151,7 +155,9 @@ class Engine:
         warnings.extend(_annotation_warnings(plan))
         if read is not None and self.origin is not None and refusal is None:
             read = replace(read, origin=self.origin)  # recorded with the next write
-        return RunResult(source, commit, plan, sort_errors(errors), None, warnings, read)
+        run = RunResult(source, commit, plan, sort_errors(errors), None, warnings, read)
+        run.builds = loaded.builds
+        return run
 
     def apply(self, tree: SourceTree, commit: str | None = None) -> RunResult:
         run = self._plan(tree, commit, create_key=True)

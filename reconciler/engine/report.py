@@ -22,6 +22,9 @@ SHOW_DIFF = {PlanClass.CREATE, PlanClass.UPDATE, PlanClass.DRIFT, PlanClass.PRUN
 def entry_lines(entry: PlanEntry, outcome: str = "") -> list[str]:
     """An entry's headline, its policy findings, and its diff (for classes that change)."""
     lines = [f"{MARKS[entry.cls]} {entry.cls:<9} {entry.key.ref}: {entry.reason}{outcome}"]
+    origin = entry.origin
+    if origin is not None and origin.via and entry.cls in SHOW_DIFF:
+        lines.append(f"    from {origin}")  # a built object: which file, which build
     for policy in entry.policies:
         if not policy.passed:
             detail = f" ({policy.details[0]})" if policy.details else ""

@@ -9,6 +9,7 @@ from reconciler.engine.core.inventory import Inventory
 from reconciler.engine.core.plan import Plan, PlanClass
 from reconciler.engine.core.results import ObjectResult, Outcome
 from reconciler.engine.errors import RunError
+from reconciler.specs.builds.run import BuildRecord
 
 
 @dataclass
@@ -26,6 +27,8 @@ class RunResult:
     stale: str | None = None
     """Set when the remote could not be fetched and the last good commit was used: why, and
     how old that commit's fetch is. Automation should alert on it (exit code 3)."""
+    builds: list[BuildRecord] = field(default_factory=list)
+    """The Kustomize and Helm builds of the load (each run, or answered from the cache)."""
 
     @property
     def failed(self) -> bool:
@@ -55,7 +58,12 @@ class RunResult:
             "errors": [e.to_dict() for e in self.errors],
             "warnings": self.warnings,
             "stale": self.stale,
-            "stats": self.plan.stats.to_dict(),
+            "stats": {
+                **self.plan.stats.to_dict(),
+                "builds": len(self.builds),
+                "buildsCached": sum(1 for b in self.builds if b.cached),
+            },
+            "builds": [b.to_dict() for b in self.builds],
         }
 
     @property

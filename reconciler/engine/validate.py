@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from reconciler.engine.core.builtin_scopes import StaticScopes
 from reconciler.engine.core.desired_set import desired_set
 from reconciler.engine.core.manifests import crd_schemas, manifest_problems
+from reconciler.specs.builds.port import Builders
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.errors import SpecError
 from reconciler.specs.fielderrors import format_field
@@ -39,20 +40,25 @@ class SchemaCheck(Protocol):
 
 
 def validate_tree(
-    tree: SourceTree, *, config: RepoConfig | None = None, schemas: SchemaCheck | None = None
+    tree: SourceTree,
+    *,
+    config: RepoConfig | None = None,
+    schemas: SchemaCheck | None = None,
+    builders: Builders | None = None,
 ) -> LoadResult:
-    """Load `tree`, check its manifests, render what is left; one `LoadResult` with it all."""
-    loaded = load_tree(tree, config=config)
+    """Load `tree` (building its Kustomize and Helm paths with `builders`), check its
+    manifests, render what is left; one `LoadResult` with it all."""
+    loaded = load_tree(tree, config=config, builders=builders)
     if loaded.config_failed:
         return loaded
-    problems = manifest_errors(loaded.manifests, schemas)
-    failed = set(loaded.failed_files) | {e.file for e in problems}
+    problems, holds = manifest_errors(loaded.manifests, schemas)
+    failed = set(loaded.failed_files) | holds
     loaded = replace(
         loaded,
         errors=sorted([*loaded.errors, *problems], key=SpecError.sort_key),
         failed_files=failed,
-        manifests=[m for m in loaded.manifests if m.location.file not in failed],
-        specs=[s for s in loaded.specs if s.location.file not in failed],
+        manifests=[m for m in loaded.manifests if m.holds not in failed],
+        specs=[s for s in loaded.specs if s.holds not in failed],
     )
     rendered = desired_set(
         loaded.specs,
@@ -70,18 +76,20 @@ def validate_tree(
         loaded,
         errors=sorted([*loaded.errors, *rendered.errors], key=SpecError.sort_key),
         failed_files=failed,
-        specs=[s for s in loaded.specs if s.location.file not in failed],
-        manifests=[m for m in loaded.manifests if m.location.file not in failed],
+        specs=[s for s in loaded.specs if s.holds not in failed],
+        manifests=[m for m in loaded.manifests if m.holds not in failed],
         valid_documents=loaded.valid_documents - repeats,
     )
 
 
 def manifest_errors(
     manifests: list[LoadedManifest], schemas: SchemaCheck | None
-) -> list[SpecError]:
-    """Every problem of every manifest, located at its file, line and field."""
+) -> tuple[list[SpecError], set[str]]:
+    """Every problem of every manifest, located at its file, line and field; and the files
+    (or builds) they fail."""
     crds = crd_schemas(m.body for m in manifests)
     out = []
+    holds: set[str] = set()
     for manifest in manifests:
         found = manifest_problems(manifest.body, crds)
         if schemas is not None:
@@ -90,15 +98,17 @@ def manifest_errors(
         for path, message in _unique(found):
             if secret and path[:1] in (("data",), ("stringData",)) and "base64" not in message:
                 message = "invalid value (a Secret's value: not shown)"
+            via = f" (built by {manifest.built.via})" if manifest.built else ""
             out.append(
                 SpecError(
                     manifest.location.file,
                     manifest.line_of(path),
                     format_field(path) or None,
-                    f"{manifest.key}: {message}",
+                    f"{manifest.key}: {message}{via}",
                 )
             )
-    return out
+            holds.add(manifest.holds)
+    return out, holds
 
 
 def _unique(problems: list[tuple[Path, str]]) -> list[tuple[Path, str]]:

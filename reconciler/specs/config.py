@@ -5,7 +5,12 @@ Without the file, defaults apply and every YAML file in the repo is loaded. Exam
     apiVersion: reconciler.dev/v1alpha1
     kind: RepoConfig
     namespace: ai-ops                 # where rendered ConfigMaps go
-    paths: [specs, policies]          # what to load; charts and tests stay out
+    paths:                            # what to load (default: the whole repo)
+      - specs
+      - deploy/overlays/production    # a kustomization: built with Kustomize
+      - path: charts/web              # a chart: rendered with Helm
+        namespace: shop
+        helm: {releaseName: web, values: {replicaCount: 2}, valuesFiles: [env/web.yaml]}
     drift: {mode: report}
     overrideManagers: [kube-controller-manager]
     ignoreDifferences:
@@ -15,7 +20,7 @@ Without the file, defaults apply and every YAML file in the repo is loaded. Exam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -64,6 +69,58 @@ class ForeignSettings(StrictModel):
     )
 
 
+HookMode = Literal["skip", "render"]
+
+
+class HelmSettings(StrictModel):
+    """How a chart is rendered (`helm template` semantics, offline)."""
+
+    release_name: DnsLabel | None = Field(
+        default=None, description="Release name; default: the chart directory's name"
+    )
+    values: dict[str, Any] = Field(
+        default_factory=dict, description="Values, merged over the valuesFiles (these win)"
+    )
+    values_files: list[str] = Field(
+        default_factory=list,
+        description="Repo-relative YAML files merged in order over the chart's values.yaml; "
+        "never from outside the repo",
+    )
+    hooks: HookMode = Field(
+        default="skip",
+        description="skip: leave out objects annotated helm.sh/hook (there are no hook phases "
+        "here); render: apply them as ordinary objects",
+    )
+    include_crds: bool = Field(default=True, description="Apply the chart's crds/ directory")
+
+
+class PathEntry(StrictModel):
+    """A path with settings; a plain string in `paths` is a `PathEntry` with only `path`."""
+
+    path: str = Field(description="A directory or file, repo-relative")
+    namespace: DnsLabel | None = Field(
+        default=None,
+        description="Namespace of namespaced objects that name none (and a chart's release "
+        "namespace); default: the repo's `namespace`",
+    )
+    helm: HelmSettings | None = Field(
+        default=None, description="Chart settings; the path must hold a Chart.yaml"
+    )
+
+
+class RenderSettings(StrictModel):
+    """Bounds on Kustomize builds and Helm renders: a build past them fails (holds its
+    objects) instead of stalling the run."""
+
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    max_output_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    allow_remote_bases: bool = Field(
+        default=False,
+        description="Let Kustomize fetch remote bases (URLs); off: a URL is an error, and "
+        "builds read nothing outside the repo",
+    )
+
+
 class RepoConfig(StrictModel):
     """Settings of a spec repo; every field has a default so the file is optional."""
 
@@ -80,13 +137,17 @@ class RepoConfig(StrictModel):
     toolset_config_map: DnsName = Field(
         default="reconciler-toolsets", description="Name of the generated toolset ConfigMap"
     )
-    paths: list[str] = Field(
-        default_factory=lambda: ["."], description="Directories or files to load, repo-relative"
+    paths: list[str | PathEntry] = Field(
+        default_factory=lambda: list[str | PathEntry](["."]),
+        description="Directories or files to load, repo-relative. A directory holding a "
+        "kustomization is built with Kustomize, one holding a Chart.yaml is rendered with Helm; "
+        "inside other directories, kustomizations no other one references are built too",
     )
     exclude: list[str] = Field(default_factory=list, description="Glob patterns left unloaded")
     max_file_size: int = Field(
         default=DEFAULT_MAX_FILE_SIZE, ge=1, description="Bytes; larger files are errors"
     )
+    render: RenderSettings = Field(default_factory=RenderSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
     override_managers: list[str] = Field(
         default_factory=lambda: ["kube-controller-manager"],
@@ -97,3 +158,7 @@ class RepoConfig(StrictModel):
     prune: PruneSettings = Field(default_factory=PruneSettings)
     proposals: ProposalLimits = Field(default_factory=ProposalLimits)
     foreign: ForeignSettings = Field(default_factory=ForeignSettings)
+
+    def path_entries(self) -> list[PathEntry]:
+        """`paths` with every plain string as a `PathEntry`."""
+        return [PathEntry(path=p) if isinstance(p, str) else p for p in self.paths]

@@ -19,6 +19,9 @@ Rules, in the order they apply:
    error. A link to a file inside it is read from its target path (through the tree, so the
    target is read as committed). Links to directories are not followed.
 4. Files over `config.maxFileSize` bytes and files that are not UTF-8 are errors.
+4a. Directories holding a kustomization or a `Chart.yaml` are builds (`specs.builds.units`):
+   their files are not loaded one by one; the build's output is, through the `builders` port,
+   each object traced to its file and held or applied with its build as one unit.
 5. Each document must be empty (allowed: zero specs) or a mapping. `reconciler.dev` documents
    validate against their kind's model; any other apiVersion is a plain manifest, which needs
    `apiVersion`, `kind` and `metadata.name`.
@@ -26,7 +29,7 @@ Rules, in the order they apply:
    Kubernetes *object* is decided after rendering, by pairing (`reconciler.engine.core.pair`),
    since only then are namespaces defaulted and generated names known.
 
-A file with any error is in `failed_files`, and none of its documents are in `specs` or
+A file (or build) with any error is in `failed_files`, and none of its documents are in `specs` or
 `manifests`: the engine holds the objects of a failed file (no apply, no prune) rather than act on
 half of it. `valid_documents` still counts its good documents, for `reconciler validate`.
 A duplicate fails both files involved, since neither is known to be the right one.
@@ -39,70 +42,34 @@ Nothing here does I/O except through the `SourceTree`.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from reconciler.specs.base import API_GROUP
-from reconciler.specs.config import CONFIG_FILE, RepoConfig
+from reconciler.specs.builds.index import TreeIndex
+from reconciler.specs.builds.port import Builders
+from reconciler.specs.builds.run import BuildRecord, run_builds
+from reconciler.specs.builds.units import Discovery, discover
+from reconciler.specs.config import CONFIG_FILE, PathEntry, RepoConfig
+from reconciler.specs.documents import Documents
 from reconciler.specs.errors import SpecError
 from reconciler.specs.fielderrors import describe, format_field, validation_errors
-from reconciler.specs.keys import ObjectKey, key_of
-from reconciler.specs.registry import DocumentKindError, Spec, model_for
+from reconciler.specs.keys import ObjectKey
+from reconciler.specs.loaded import LoadedManifest, LoadedSpec, SourceLocation
 from reconciler.specs.tree import SourceFile, SourceTree
-from reconciler.specs.yamlparse import ParsedDocument, Path, line_in, parse_yaml
+from reconciler.specs.yamlparse import ParsedDocument, parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
-
-@dataclass(frozen=True)
-class SourceLocation:
-    """Where a document starts: its file (relative to the tree root) and 1-based line."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    location: SourceLocation
-    document: int
-    lines: Mapping[Path, int]
-    """The line of every key and list item of the document, by path (see `yamlparse`)."""
-
-    def line_of(self, path: Path) -> int:
-        """The line of `path` in this document, or of its deepest existing ancestor."""
-        return line_in(self.lines, path, self.location.line)
-
-
-@dataclass(frozen=True)
-class LoadedSpec(_Loaded):
-    """A validated spec, where it came from, and its index among its file's documents."""
-
-    spec: Spec
-
-    @property
-    def key(self) -> ObjectKey:
-        """The spec's identity: no two specs may share a kind and name."""
-        return ObjectKey(API_GROUP, self.spec.kind, None, self.spec.metadata.name)
-
-
-@dataclass(frozen=True)
-class LoadedManifest(_Loaded):
-    """A plain Kubernetes manifest (as parsed), where it came from, and its document index."""
-
-    body: dict[str, Any]
-
-    @property
-    def key(self) -> ObjectKey:
-        """The object's key as written (namespace not yet defaulted)."""
-        return key_of(self.body)
+__all__ = [
+    "LoadResult",
+    "LoadedManifest",
+    "LoadedSpec",
+    "SourceLocation",
+    "load_config",
+    "load_tree",
+]
 
 
 @dataclass(frozen=True)
@@ -119,18 +86,22 @@ class LoadResult:
     valid_documents: int = 0
     warnings: list[SpecError] = field(default_factory=list)
     """Problems that fail nothing, e.g. a `paths` entry that matches no file (yet)."""
+    builds: list[BuildRecord] = field(default_factory=list)
+    """Each Kustomize or Helm build the load ran (or took from the cache)."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def load_tree(tree: SourceTree, *, config: RepoConfig | None = None) -> LoadResult:
+def load_tree(
+    tree: SourceTree, *, config: RepoConfig | None = None, builders: Builders | None = None
+) -> LoadResult:
     """Load and validate every spec and manifest of `tree`; never raises for bad input.
 
     `config`, when given, is used instead of the tree's `reconciler.yaml` (which is then not
-    read)."""
-    return _Load(tree).run(config)
+    read). `builders` run Kustomize and Helm; without one, a build fails (holds its objects)."""
+    return _Load(tree).run(config, builders)
 
 
 def load_config(tree: SourceTree) -> LoadResult:
@@ -155,41 +126,65 @@ class _Load:
         self.errors: list[SpecError] = []
         self.files: list[str] = []
         self.failed: set[str] = set()
-        self.specs: list[LoadedSpec] = []
-        self.manifests: list[LoadedManifest] = []
+        self.docs = Documents()
         self.config_failed = False
         self.duplicates = 0
         self.warnings: list[SpecError] = []
+        self.builds: list[BuildRecord] = []
 
-    def run(self, given: RepoConfig | None) -> LoadResult:
+    def run(self, given: RepoConfig | None, builders: Builders | None) -> LoadResult:
         config, config_doc = (given, None) if given is not None else self._read_config()
-        paths = [] if self.config_failed else self._paths(config, config_doc)
+        entries = [] if self.config_failed else self._entries(config, config_doc)
+        paths = [e.path for _i, e in entries]
+        files = list(self.tree.iter_files(max_size=config.max_file_size)) if entries else []
+        index = TreeIndex(files, self.tree.read)
+        lines = {i: config_doc.line_of(("paths", i)) if config_doc else None for i, _e in entries}
+        discovery = discover(entries, index, lines)
+        self._add(discovery.errors)
+        self.config_failed |= bool(discovery.errors)
         matched: set[int] = set()
-        files = self.tree.iter_files(max_size=config.max_file_size) if paths else iter(())
-        for source in files:
+        for source in files if not discovery.errors else ():
             hits = [i for i, p in enumerate(paths) if _under(source.path, p)]
             matched.update(hits)
-            if hits and _selected(source.path, [paths[i] for i in hits], config.exclude):
+            selected = hits and _selected(source.path, [paths[i] for i in hits], config.exclude)
+            if selected and not discovery.claims(source.path):
                 self._load_file(source, config)
-        for i, path in enumerate(paths):
-            if i not in matched:
-                line = config_doc.line_of(("paths", i)) if config_doc is not None else None
-                msg = f"{path!r} matches no file: nothing is loaded from it"
-                self.warnings.append(SpecError(CONFIG_FILE, line, f"paths[{i}]", msg))
+        for n, (i, entry) in enumerate(entries):
+            if n not in matched and not discovery.errors:
+                msg = f"{entry.path!r} matches no file: nothing is loaded from it"
+                self.warnings.append(SpecError(CONFIG_FILE, lines[i], f"paths[{i}]", msg))
+        if not self.config_failed:
+            self._build(discovery, config, config_doc, builders)
         self._check_duplicates()
-        keep_specs = [s for s in self.specs if s.location.file not in self.failed]
-        keep_manifests = [m for m in self.manifests if m.location.file not in self.failed]
+        specs = [s for s in self.docs.specs if s.holds not in self.failed]
+        manifests = [m for m in self.docs.manifests if m.holds not in self.failed]
         return LoadResult(
-            specs=keep_specs,
-            manifests=keep_manifests,
+            specs=specs,
+            manifests=manifests,
             errors=sorted(self.errors, key=SpecError.sort_key),
             files=self.files,
             failed_files=self.failed,
             config=config,
             config_failed=self.config_failed,
-            valid_documents=len(self.specs) + len(self.manifests) - self.duplicates,
+            valid_documents=len(self.docs.specs) + len(self.docs.manifests) - self.duplicates,
             warnings=self.warnings,
+            builds=self.builds,
         )
+
+    def _build(
+        self,
+        discovery: Discovery,
+        config: RepoConfig,
+        config_doc: ParsedDocument | None,
+        builders: Builders | None,
+    ) -> None:
+        results = run_builds(discovery, config, config_doc, builders)
+        self.errors.extend(results.errors)
+        self.failed |= results.failed_units
+        self.files.extend(u.file for u in discovery.units)
+        self.docs.specs.extend(results.documents.specs)
+        self.docs.manifests.extend(results.documents.manifests)
+        self.builds = results.records
 
     # -- reconciler.yaml -------------------------------------------------------------------
 
@@ -219,14 +214,17 @@ class _Load:
             self.config_failed = True
             return RepoConfig(), None
 
-    def _paths(self, config: RepoConfig, doc: ParsedDocument | None) -> list[str]:
+    def _entries(
+        self, config: RepoConfig, doc: ParsedDocument | None
+    ) -> list[tuple[int, PathEntry]]:
         out = []
-        for i, raw in enumerate(config.paths):
+        for i, entry in enumerate(config.path_entries()):
+            raw = entry.path
             path = posixpath.normpath(raw.strip() or ".")
             if path.startswith(("/", "../")) or path == "..":
                 self._config_error(doc, ("paths", i), f"{raw!r} is outside the repository")
             else:
-                out.append(path)
+                out.append((i, entry.model_copy(update={"path": path})))
         return out
 
     def _config_error(
@@ -282,67 +280,25 @@ class _Load:
         return parsed.documents
 
     def _document(self, file: str, doc: ParsedDocument) -> None:
-        value = doc.value
-        if value is None:
-            return  # an empty document: allowed, defines nothing
-        if not isinstance(value, dict):
-            self._error(file, doc.line, None, f"document is not a mapping: got {describe(value)}")
-            return
-        try:
-            model = model_for(value)
-        except DocumentKindError as exc:
-            msg = str(exc)
-            if value.get("kind") == "RepoConfig":
-                msg = f"RepoConfig belongs in {CONFIG_FILE} at the repository root"
-            self._error(file, doc.line_of((exc.field,)), exc.field, msg)
-            return
-        location = SourceLocation(file, doc.line)
-        if model is None:
-            if self._manifest_ok(file, doc):
-                self.manifests.append(LoadedManifest(location, doc.index, doc.lines, value))
-            return
-        try:
-            spec = model.model_validate(value)
-        except ValidationError as exc:
-            self._add(validation_errors(exc, cast(type[BaseModel], model), doc, file))
-            return
-        self.specs.append(LoadedSpec(location, doc.index, doc.lines, cast(Spec, spec)))
-
-    def _manifest_ok(self, file: str, doc: ParsedDocument) -> bool:
-        metadata = doc.value.get("metadata")
-        problem: tuple[tuple[str, ...], str] | None = None
-        if metadata is None:
-            problem = ("metadata",), "required field missing"
-        elif not isinstance(metadata, dict):
-            problem = ("metadata",), f"expected a mapping, got {describe(metadata)}"
-        elif "name" not in metadata:
-            problem = ("metadata", "name"), "required field missing"
-        elif not isinstance(metadata["name"], str) or not metadata["name"]:
-            got = describe(metadata["name"])
-            problem = ("metadata", "name"), f"expected a non-empty string, got {got}"
-        elif not isinstance(metadata.get("namespace", ""), str):
-            got = describe(metadata["namespace"])
-            problem = ("metadata", "namespace"), f"expected a string, got {got}"
-        if problem is None:
-            return True
-        path, message = problem
-        self._error(file, doc.line_of(path), format_field(path), message)
-        return False
+        before = len(self.docs.errors)
+        self.docs.read(file, doc)
+        self._add(self.docs.errors[before:])
 
     # -- across files ----------------------------------------------------------------------
 
     def _check_duplicates(self) -> None:
-        seen: dict[ObjectKey, SourceLocation] = {}
-        entries = [(s.key, s.location) for s in self.specs]
-        entries.sort(key=lambda e: (e[1].file, e[1].line))
-        for key, here in entries:
-            first = seen.setdefault(key, here)
-            if first is here:
+        seen: dict[ObjectKey, LoadedSpec] = {}
+        ordered = sorted(self.docs.specs, key=lambda s: (s.location.file, s.location.line))
+        for spec in ordered:
+            first = seen.setdefault(spec.key, spec)
+            if first is spec:
                 continue
-            msg = f"{key} is defined twice: {first} and {here}"
+            msg = f"{spec.key} is defined twice: {first.location} and {spec.location}"
             self.duplicates += 1
-            self._error(here.file, here.line, "metadata.name", msg)
-            self.failed.add(first.file)
+            self.errors.append(
+                SpecError(spec.location.file, spec.location.line, "metadata.name", msg)
+            )
+            self.failed.update((first.holds, spec.holds))
 
     def _error(self, file: str, line: int | None, field: str | None, message: str) -> None:
         self._add([SpecError(file, line, field, message)])

@@ -49,7 +49,8 @@ def test_a_noop_plan_compares_each_object_once_and_dry_runs_nothing(
     assert {str(e.cls) for e in live_desired} == {"unchanged"}
     assert run.plan.stats.compared == len(live_desired) == len(run.plan.entries)
     assert run.plan.stats.dry_runs == 0
-    assert run.to_dict()["stats"] == {"compared": len(live_desired), "dryRuns": 0}
+    stats = run.to_dict()["stats"]
+    assert stats == {"compared": len(live_desired), "dryRuns": 0, "builds": 0, "buildsCached": 0}
 
 
 def test_only_what_still_differs_is_dry_run(harness: Harness, spec_repo: SpecRepo) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.clients.builders import default_builders
 from reconciler.clients.dirtree import DirectoryTree
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.keys import ObjectKey as DocumentKey
@@ -24,11 +25,16 @@ def where(result: object) -> list[tuple[str, int | None, str | None]]:
 
 
 def test_the_example_repo_loads_cleanly() -> None:
-    result = load_tree(DirectoryTree(PROJECT_ROOT))
+    result = load_tree(DirectoryTree(PROJECT_ROOT), builders=default_builders())
     assert result.errors == []
     assert not result.config_failed
     assert result.config.namespace == "ai-ops"
-    assert result.config.paths == ["specs", "policies"]
+    assert [e.path for e in result.config.path_entries()] == [
+        "specs",
+        "policies",
+        "deploy/kustomize/overlays/demo",
+        "deploy/charts/status-banner",
+    ]
     kinds = sorted({s.spec.kind for s in result.specs})
     assert kinds == ["Mapping", "Pattern", "Policy", "Remediation", "Tool"]
     assert {m.key for m in result.manifests} == {
@@ -36,9 +42,14 @@ def test_the_example_repo_loads_cleanly() -> None:
         DocumentKey("apps", "Deployment", "demo", "web"),
         DocumentKey("apps", "Deployment", "demo", "worker"),
         DocumentKey("autoscaling", "HorizontalPodAutoscaler", "demo", "web"),
+        # Built: the Kustomize overlay's two objects and the chart's one.
+        DocumentKey("", "ConfigMap", "demo", "demo-status-page"),
+        DocumentKey("", "ConfigMap", "demo", "demo-status-links-5f9t2ttmm4"),
+        DocumentKey("", "ConfigMap", None, "status-banner"),
     }
     assert all(
-        f.startswith(("specs/", "policies/")) or f == "reconciler.yaml" for f in result.files
+        f.startswith(("specs/", "policies/", "deploy/")) or f == "reconciler.yaml"
+        for f in result.files
     )
     assert result.valid_documents == len(result.specs) + len(result.manifests)
 

@@ -28,7 +28,11 @@ def test_docstring_examples_are_valid() -> None:
     rem = Remediation.model_validate(_example(remediation))
     assert rem.spec.actions[0].type == "restart"
     cfg = RepoConfig.model_validate(_example(config))
-    assert cfg.paths == ["specs", "policies"]
+    assert [e.path for e in cfg.path_entries()] == [
+        "specs",
+        "deploy/overlays/production",
+        "charts/web",
+    ]
 
 
 def test_defaults() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from reconciler.clients.builders import default_builders
 from reconciler.clients.dirtree import DirectoryTree
 from reconciler.specs.loader import load_tree
 from reconciler.specs.schemas import all_schemas, render
@@ -43,7 +44,7 @@ def _validator(name: str) -> Draft7Validator:
 
 
 def test_every_example_spec_validates_against_its_schema() -> None:
-    result = load_tree(DirectoryTree(PROJECT_ROOT))
+    result = load_tree(DirectoryTree(PROJECT_ROOT), builders=default_builders())
     assert result.errors == []
     assert result.specs
     for loaded in result.specs:

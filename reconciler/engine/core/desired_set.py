@@ -43,8 +43,8 @@ def desired_set(
     conflicts: dict[ObjectKey, Conflict] = {}
     while True:
         rendered = render(
-            [s for s in specs if s.location.file not in failed],
-            [m for m in manifests if m.location.file not in failed],
+            [s for s in specs if s.holds not in failed],
+            [m for m in manifests if m.holds not in failed],
             config=config,
             source=source,
             is_namespaced=is_namespaced,

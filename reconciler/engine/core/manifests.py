@@ -44,13 +44,19 @@ def crd_schemas(manifests: Iterable[dict[str, Any]]) -> CrdSchemas:
     for body in manifests:
         if body.get("kind") != "CustomResourceDefinition":
             continue
-        spec = body.get("spec") or {}
-        group, kind = str(spec.get("group", "")), str((spec.get("names") or {}).get("kind", ""))
-        for version in spec.get("versions") or []:
-            schema = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
+        spec = _mapping(body.get("spec"))
+        group, kind = str(spec.get("group", "")), str(_mapping(spec.get("names")).get("kind", ""))
+        versions = spec.get("versions")
+        for version in versions if isinstance(versions, list) else []:
+            schema = _mapping(_mapping(version).get("schema")).get("openAPIV3Schema")
             if isinstance(schema, dict):
-                out[(group, str(version.get("name", "")), kind)] = schema
+                out[(group, str(_mapping(version).get("name", "")), kind)] = schema
     return out
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (a malformed CRD is checked elsewhere)."""
+    return value if isinstance(value, dict) else {}
 
 
 def manifest_problems(body: dict[str, Any], crds: CrdSchemas) -> list[Problem]:

@@ -12,6 +12,7 @@ from reconciler.engine.core.inventory import Inventory
 from reconciler.engine.core.overrides import Override
 from reconciler.engine.core.pair import Conflict
 from reconciler.engine.core.policies import AnyPolicy, PolicyResult
+from reconciler.engine.core.provenance import Origin
 from reconciler.specs.config import RepoConfig
 from reconciler.specs.keys import ObjectKey
 
@@ -46,6 +47,13 @@ class PlanEntry:
     """Whether the inventory records it: False for a namespace that existed and is not ours."""
 
     @property
+    def origin(self) -> Origin | None:
+        """The document the desired object came from (the first, for an aggregate)."""
+        if self.desired is None or self.desired.derived or not self.desired.provenance.origins:
+            return None
+        return self.desired.provenance.origins[0]
+
+    @property
     def writes(self) -> bool:
         """True when applying this entry sends a write to the cluster."""
         if self.cls in (PlanClass.CREATE, PlanClass.UPDATE):
@@ -64,6 +72,9 @@ class PlanEntry:
             "reason": self.reason,
             "diff": self.diff,
         }
+        origin = self.origin
+        if origin is not None:
+            out["origin"] = {"file": origin.file, "line": origin.line, "via": origin.via}
         if self.drift_mode:
             out["driftMode"] = self.drift_mode
         if self.policies:

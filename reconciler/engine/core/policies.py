@@ -183,10 +183,10 @@ def policy_set(
     """Every `Policy` spec and ValidatingAdmissionPolicy manifest of files that did not fail;
     `read` gives a file's committed bytes (to tell whether a failed file was a policy)."""
     failed = set(failed_files)
-    admission, errors = admission_policies(m for m in manifests if m.location.file not in failed)
+    admission, errors = admission_policies(m for m in manifests if m.holds not in failed)
     failed |= {e.file for e in errors}
     policies: list[AnyPolicy] = [
-        s.spec for s in specs if isinstance(s.spec, Policy) and s.location.file not in failed
+        s.spec for s in specs if isinstance(s.spec, Policy) and s.holds not in failed
     ]
     policies += [a for a in admission if a.file not in failed]
     return PolicySet(tuple(policies), failed_policy_files(failed, read), tuple(errors))

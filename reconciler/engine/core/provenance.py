@@ -15,6 +15,12 @@ proposal's validation must name the line it broke. Every `DesiredObject` carries
 
 A plain manifest is its own source: `/spec/replicas` comes from `spec.replicas` of its document.
 `source_of(pointer)` answers both, using the longest recorded prefix and appending the rest.
+
+An object a build produced (Kustomize, Helm) names its origin file (a base's `deploy.yaml`, a
+chart's template) and the build's `unit` file: the inventory records the unit, so a failing build
+holds exactly its own objects. A Kustomize resource keeps `identity` (a field of the built object
+sits at the same path in its base document, unless a patch changed it); generated objects and
+Helm templates do not.
 """
 
 from __future__ import annotations
@@ -35,9 +41,14 @@ class Origin:
     document: int
     line: int
     lines: Mapping[Path, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    unit: str | None = None
+    """The build that produced the object from this document (its kustomization or
+    Chart.yaml); None for a plain file."""
+    via: str | None = field(default=None, compare=False, hash=False)
+    """How, for people: `kustomize deploy/overlays/production`."""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}" + (f" ({self.via})" if self.via else "")
 
     def line_of(self, path: Path) -> int:
         """The line of a field of this document (or of its deepest existing ancestor)."""
@@ -54,7 +65,15 @@ class Origin:
 
     @classmethod
     def of(cls, loaded: LoadedSpec | LoadedManifest) -> Origin:
-        return cls(loaded.location.file, loaded.document, loaded.location.line, loaded.lines)
+        built = loaded.built
+        return cls(
+            loaded.location.file,
+            loaded.document,
+            loaded.location.line,
+            loaded.lines,
+            built.unit if built else None,
+            built.via if built else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -88,8 +107,9 @@ class Provenance:
 
     @property
     def files(self) -> tuple[str, ...]:
-        """The files that fed the object, sorted, each once (what the inventory records)."""
-        return tuple(sorted({o.file for o in self.origins}))
+        """The files that fed the object, sorted, each once (what the inventory records): a
+        build counts as its unit file."""
+        return tuple(sorted({o.unit or o.file for o in self.origins}))
 
     def where(self) -> str:
         """`file:line` of every origin, for messages."""
@@ -113,4 +133,6 @@ class Provenance:
 
 
 def manifest_provenance(loaded: LoadedManifest) -> Provenance:
-    return Provenance((Origin.of(loaded),), identity=True)
+    return Provenance(
+        (Origin.of(loaded),), identity=loaded.built.identity if loaded.built else True
+    )

@@ -8,6 +8,7 @@
 | Remediation | ConfigMap `remediation-<name>`, key `remediation.yaml` |
 | Pattern, Policy | nothing (AI context and gates) |
 | plain manifest | itself; a namespaced object without a namespace gets the repo namespace |
+| built (Kustomize, Helm) | as a plain manifest; the namespace default is the build's if set |
 
 Every rendered object is labelled as the source's own, and every namespace rendered into is
 itself rendered (the reconciler creates the namespaces it renders into).
@@ -142,15 +143,13 @@ def _position(loaded: LoadedSpec) -> tuple[str, int]:
     return loaded.location.file, loaded.document
 
 
-def _scoped(
-    body: dict[str, Any], config: RepoConfig, is_namespaced: IsNamespaced
-) -> dict[str, Any]:
-    """A namespaced object without a namespace gets the repo's; a cluster-scoped one loses its
-    namespace, as the API server would ignore it."""
+def _scoped(body: dict[str, Any], namespace: str, is_namespaced: IsNamespaced) -> dict[str, Any]:
+    """A namespaced object without a namespace gets `namespace` (the repo's, or its build's);
+    a cluster-scoped one loses its namespace, as the API server would ignore it."""
     meta = dict(body.get("metadata") or {})
     if is_namespaced(str(body.get("apiVersion")), str(body.get("kind"))):
         if not meta.get("namespace"):
-            meta["namespace"] = config.namespace
+            meta["namespace"] = namespace
     else:
         meta.pop("namespace", None)
     return {**body, "metadata": meta}
@@ -190,7 +189,9 @@ def render(
         render_remediation(s, config) for s in spec_list if isinstance(s.spec, Remediation)
     )
     for manifest in manifests:
-        body = _scoped(manifest.body, config, is_namespaced)
+        built = manifest.built
+        namespace = built.namespace if built and built.namespace else config.namespace
+        body = _scoped(manifest.body, namespace, is_namespaced)
         rendered.append(DesiredObject(body, manifest_provenance(manifest)))
     namespaces_declared = {d.key.name for d in rendered if d.key.kind == "Namespace"}
     needed: dict[str, list[Origin]] = {}
@@ -202,7 +203,9 @@ def render(
         DesiredObject(
             # A namespace made for others has no one origin: renaming a file must not churn it.
             with_ownership(
-                d.body, source=source, origin=None if d.derived else d.provenance.files[0]
+                d.body,
+                source=source,
+                origin=None if d.derived else d.provenance.origins[0].file,
             ),
             d.provenance,
             d.derived,

@@ -1,0 +1,1 @@
+"""Rendered paths: directories built with Kustomize or rendered with Helm (see `units`)."""
