@@ -56,6 +56,7 @@ class GitTree:
         self.commit = commit.hexsha
         self.subdir = normalize_subdir(subdir)
         self._lock = lock
+        self._repo, self._commit, self._url = repo, commit, url
         self._description = f"{url}@{self.commit[:7]}"
         with self._reading():
             self._root = self._find_root(commit)
@@ -82,6 +83,14 @@ class GitTree:
     @property
     def description(self) -> str:
         return self._description
+
+    def outer(self) -> tuple[GitTree, str] | None:
+        """The whole commit and where this tree sits in it (None at the root): a Kustomize
+        overlay under `--path` may use bases elsewhere in the repository, as in Argo CD."""
+        if not self.subdir:
+            return None
+        whole = GitTree(self._repo, self._commit, None, url=self._url, lock=self._lock)
+        return whole, self.subdir
 
     def __repr__(self) -> str:
         return f"GitTree({self._description!r}, subdir={self.subdir!r})"

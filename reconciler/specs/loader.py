@@ -137,7 +137,8 @@ class _Load:
         entries = [] if self.config_failed else self._entries(config, config_doc)
         paths = [e.path for _i, e in entries]
         files = list(self.tree.iter_files(max_size=config.max_file_size)) if entries else []
-        index = TreeIndex(files, self.tree.read)
+        outer = getattr(self.tree, "outer", None)  # a `NestedTree`: builds may read beyond
+        index = TreeIndex(files, self.tree.read, outer=outer, max_size=config.max_file_size)
         lines = {i: config_doc.line_of(("paths", i)) if config_doc else None for i, _e in entries}
         discovery = discover(entries, index, lines)
         self._add(discovery.errors)

@@ -43,3 +43,12 @@ class SourceTree(Protocol):
     def read(self, path: str) -> bytes | None:
         """The bytes of one file (a regular file only), or None when it does not exist."""
         ...
+
+
+class NestedTree(SourceTree, Protocol):
+    """A tree that is a directory of a larger one (a source's `--path` in its repository).
+
+    Builds may read outside it, as Kustomize overlays read their bases: `outer()` gives the
+    whole tree and this tree's path in it, or None when this tree is the whole one."""
+
+    def outer(self) -> tuple[SourceTree, str] | None: ...

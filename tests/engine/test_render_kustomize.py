@@ -199,3 +199,29 @@ def test_validate_reports_rendered_paths_like_plain_ones(spec_repo: SpecRepo) ->
     assert done.returncode == 1
     assert "deploy/bases/backend/service.yaml:11: spec.ports[0].port:" in done.stdout
     assert "(built by kustomize deploy/overlays/production)" in done.stdout
+
+
+def test_a_source_path_at_an_overlay_still_reaches_the_repos_bases(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    """`--path deploy/overlays/production`, as an Argo CD Application's path would be."""
+    seeded(spec_repo).commit("the podinfo layout")
+    runner = Runner(harness.source, harness.cluster, "demo", "deploy/overlays/production")
+    run = runner.apply()
+    assert run.errors == []
+    built = kustomize(spec_repo.path, "deploy/overlays/production")
+    assert {e.key for e in run.plan.entries if e.key.kind != "Namespace"} == set(built)
+    entry = next(e for e in run.plan.entries if e.key.ref == "Deployment/apps/backend")
+    assert entry.origin is not None and entry.origin.file == "../../bases/backend/deployment.yaml"
+    assert entry.desired is not None and entry.desired.files == ("kustomization.yaml",)
+    # Nothing beyond the repository: a base that climbs out of it is refused, located.
+    spec_repo.write(
+        "deploy/overlays/production/kustomization.yaml",
+        "resources: [../../../../outside]\n",
+    )
+    spec_repo.commit("climb out")
+    held = runner.plan()
+    assert [str(e) for e in held.errors] == [
+        "kustomization.yaml:1: resources[0]: '../../../../outside' is outside the repository"
+    ]
+    assert {str(e.cls) for e in held.plan.entries} == {"held"}

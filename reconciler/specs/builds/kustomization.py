@@ -82,6 +82,8 @@ class Layout:
     is_file: Callable[[str], bool]
     is_dir: Callable[[str], bool]
     kustomization_in: Callable[[str], str | None]
+    inside: Callable[[str], bool]
+    """True for a path in the repository (a source's `--path` may reach its repo's bases)."""
 
 
 def read_kustomization(file: str, data: bytes | None, layout: Layout) -> Kustomization:
@@ -181,7 +183,8 @@ class _References:
         target = self._target(item, at)
         if target is None:
             return
-        if not (self.dir == "." or target.startswith(self.dir + "/")):
+        below = target.startswith(self.dir + "/")
+        if not (below or (self.dir == "." and not target.startswith("../"))):
             self._error(
                 at,
                 f"{item!r} is outside {self.dir}/: Kustomize loads files only from the "
@@ -200,7 +203,7 @@ class _References:
             self._error(at, f"{item!r}: absolute paths are not allowed")
             return None
         target = posixpath.normpath(posixpath.join(self.dir, item.strip()))
-        if target == ".." or target.startswith("../"):
+        if not self.layout.inside(target):
             self._error(at, f"{item!r} is outside the repository")
             return None
         return target

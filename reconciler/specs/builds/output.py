@@ -116,7 +116,7 @@ def _locate(
     if not isinstance(relative, str) or "repo" in origin:
         return unit.file, None
     file = posixpath.normpath(posixpath.join(unit.root, relative))
-    if file == ".." or file.startswith(("../", "/")) or not origins.index.is_file(file):
+    if not origins.index.is_file(file):
         return unit.file, None
     if "path" in origin:
         return file, origins.resource(file, body)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import TypeAdapter
 
@@ -140,7 +140,7 @@ def _kustomize(
     if problems:
         return problems, None
     files[root.file] = with_origin_annotations(root.value)
-    output = build(BuildRequest("kustomize", unit.root, files, limits))
+    output = build(_rebased(BuildRequest("kustomize", unit.root, files, limits), discovery.index))
     if not output.ok:
         failed = [SpecError(unit.file, None, None, f"kustomize: {output.error}")]
         return failed + _yaml_issues(files, skip=root.file), output
@@ -202,6 +202,20 @@ def _template_at(message: str, files: dict[str, bytes]) -> tuple[str, int] | Non
         if match.group("file") in files:
             return match.group("file"), int(match.group("line"))
     return None
+
+
+def _rebased(request: BuildRequest, index: TreeIndex) -> BuildRequest:
+    """`request` in the whole repository's paths when it reaches outside the source's own
+    directory (`../../bases/web`): builders only take paths inside their root."""
+    subdir = index.subdir
+    if subdir is None or not any(p.startswith("../") for p in request.files):
+        return request
+
+    def whole(path: str) -> str:
+        return posixpath.normpath(posixpath.join(subdir, path))
+
+    files = {whole(p): data for p, data in request.files.items()}
+    return replace(request, root=whole(request.root), files=files)
 
 
 def _default_release(unit: Unit, files: dict[str, bytes]) -> str:
