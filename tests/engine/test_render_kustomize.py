@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from reconciler.clients.dirtree import DirectoryTree
+from reconciler.engine.report import render_text
 from reconciler.runner import Runner
 from reconciler.specs.keys import ObjectKey, key_of
 from tests.support.scenario import KUBECTL, Harness, SpecRepo
@@ -137,6 +138,11 @@ def test_plan_output_names_the_file_each_built_object_came_from(
     )
     # The inventory records the build, so a failing build holds exactly its own objects.
     assert entry.desired.files == ("deploy/overlays/production/kustomization.yaml",)
+    text = render_text(run)
+    assert (
+        "+ create    Deployment/apps/backend: not in the cluster\n"
+        "    from deploy/bases/backend/deployment.yaml:1 (kustomize deploy/overlays/production)"
+    ) in text
 
 
 def test_without_paths_the_unreferenced_kustomizations_are_the_roots(

@@ -160,3 +160,17 @@ def test_the_cache_answers_an_identical_build_and_rebuilds_on_any_change(tmp_pat
     load(tmp_path, {}, kustomize=failing)
     load(tmp_path, {}, kustomize=failing)
     assert failing.misses == 2  # a failure is never cached
+
+
+def test_hooks_are_ordinary_objects_only_when_asked(tmp_path: Path) -> None:
+    out = BuildOutput(rendered=(RenderedFile("charts/web/templates/all.yaml", HELM_OUT),))
+    asked = CHART["reconciler.yaml"].replace(
+        "releaseName: front", "releaseName: front\n      hooks: render"
+    )
+    result = load(tmp_path, {**CHART, "reconciler.yaml": asked}, helm=Recorder(out))
+    assert result.ok, result.errors
+    assert [m.key.name for m in result.manifests] == ["a", "b"]
+    assert [str(m.location) for m in result.manifests] == [
+        "charts/web/templates/all.yaml:1",
+        "charts/web/templates/all.yaml:3",  # the template's second part starts after `---`
+    ]
