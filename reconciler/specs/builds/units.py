@@ -112,20 +112,30 @@ class _Discover:
             if self.index.kustomization_in(d) and not any(_below(d, c) for c in charts)
         ]
         referenced: set[str] = set()
+        cyclic: set[str] = set()
         for directory in kdirs:
-            stack = list(self.kustomization(directory).directories)
-            while stack:
-                ref = stack.pop()
-                if ref not in referenced:
-                    referenced.add(ref)
-                    stack.extend(self.kustomization(ref).directories)
+            reached = self._reach(directory)
+            referenced |= reached
+            if directory in reached:
+                cyclic.add(directory)  # built, so Kustomize reports the cycle (never silent)
         units = [Unit("helm", d, str(self.index.chart_in(d))) for d in charts]
         units += [
             Unit("kustomize", d, str(self.index.kustomization_in(d)))
             for d in kdirs
-            if d not in referenced
+            if d not in referenced or d in cyclic
         ]
         return units
+
+    def _reach(self, directory: str) -> set[str]:
+        """The kustomization directories `directory` refers to, directly or not."""
+        reached: set[str] = set()
+        stack = list(self.kustomization(directory).directories)
+        while stack:
+            ref = stack.pop()
+            if ref not in reached:
+                reached.add(ref)
+                stack.extend(self.kustomization(ref).directories)
+        return reached
 
     def _in_build(self, directory: str, top: str) -> bool:
         """True when a directory above `directory`, at or below `top`, holds a build."""

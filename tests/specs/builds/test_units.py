@@ -165,3 +165,15 @@ def test_config_paths_accept_entries_with_settings() -> None:
     entries = config.path_entries()
     assert [e.path for e in entries] == ["specs", "charts/web"]
     assert entries[1].helm is not None and entries[1].helm.hooks == "skip"
+
+
+def test_kustomizations_that_include_each_other_are_built_not_silently_dropped(
+    tmp_path: Path,
+) -> None:
+    kustomize = Recorder()
+    files = {
+        "a/kustomization.yaml": "resources: [../b]\n",
+        "b/kustomization.yaml": "resources: [../a]\n",
+    }
+    load(tmp_path, files, kustomize=kustomize)
+    assert sorted(r.root for r in kustomize.requests) == ["a", "b"]  # Kustomize names the cycle
