@@ -14,9 +14,13 @@ from typing import Any
 import yaml
 
 from reconciler.clients.dirtree import DirectoryTree
+from reconciler.engine.core.adopt import adoption
+from reconciler.engine.core.compare import Comparer
 from reconciler.engine.report import render_text
 from reconciler.runner import Runner
 from reconciler.specs.keys import ObjectKey, key_of
+from reconciler.specs.yamledit import set_values
+from reconciler.specs.yamlparse import parse_yaml
 from tests.support.scenario import KUBECTL, Harness, SpecRepo
 
 PODINFO = Path(__file__).resolve().parents[1] / "data" / "render" / "podinfo"
@@ -231,3 +235,47 @@ def test_a_source_path_at_an_overlay_still_reaches_the_repos_bases(
         "kustomization.yaml:1: resources[0]: '../../../../outside' is outside the repository"
     ]
     assert {str(e.cls) for e in held.plan.entries} == {"held"}
+
+
+def test_drift_on_an_unpatched_base_field_is_adopted_into_the_base_byte_minimally(
+    harness: Harness, spec_repo: SpecRepo
+) -> None:
+    use(seeded(spec_repo), "deploy/overlays/production")
+    assert harness.run("apply").errors == []
+    patch = (
+        '{"spec": {"revisionHistoryLimit": 7, "template": {"spec": {"containers": [{"name": '
+        '"backend", "resources": {"requests": {"cpu": "750m"}}}]}}}}'
+    )
+    harness.kubectl("patch", "-n", "apps", "deployment/backend", "--type=strategic", "-p", patch)
+    run = harness.run("plan")
+    entry = next(e for e in run.plan.entries if e.key.ref == "Deployment/apps/backend")
+    assert str(entry.cls) == "drift" and entry.desired is not None and entry.live is not None
+    assert "revisionHistoryLimit" in entry.reason + entry.diff
+    differences = Comparer().compare(entry.desired, entry.live).uncovered
+
+    def read(file: str, document: int) -> object:
+        text = (spec_repo.path / file).read_text()
+        return parse_yaml(text).documents[document].value
+
+    adopted = adoption(entry.desired, differences, read)
+    assert [(e.file, e.path, e.value) for e in adopted.edits] == [
+        ("deploy/bases/backend/deployment.yaml", ("spec", "revisionHistoryLimit"), 7)
+    ]
+    # The cpu request comes from the production overlay's patch, not from the base.
+    assert [(s.pointer, "needs a patch in the overlay" in s.reason) for s in adopted.skipped] == [
+        ("/spec/template/spec/containers/0/resources/requests/cpu", True)
+    ]
+    base = spec_repo.path / "deploy/bases/backend/deployment.yaml"
+    before = base.read_text()
+    edit = adopted.edits[0]
+    result = set_values(before, document=edit.document, edits={edit.path: edit.value})
+    assert result.changed_lines == 1
+    assert [line for line in result.text.splitlines() if line not in before.splitlines()] == [
+        "  revisionHistoryLimit: 7"
+    ]
+    base.write_text(result.text)
+    spec_repo.commit("adopt the live revisionHistoryLimit")
+    after = harness.run("plan")
+    entry = next(e for e in after.plan.entries if e.key.ref == "Deployment/apps/backend")
+    assert "revisionHistoryLimit" not in entry.reason + entry.diff  # adopted: they agree
+    assert "cpu" in entry.diff  # the patched field is still drift, as the skip said
