@@ -29,29 +29,26 @@ Values. A schema failure comes back as Helm's text, one section per chart (by na
 and becomes `ValueProblem("/replicaCount", ...)` and `ValueProblem("/sub/port", ...)`: a
 subchart validates its own part of the values, so its pointers are prefixed with its path.
 
-A Go call cannot be interrupted: load and render run in a daemon thread joined for at most
-`limits.timeout_seconds`; one past its time is reported as a failure and abandoned (its thread
-finishes, or not, on its own; a daemon thread does not hold up exit).
+A Go call cannot be interrupted, so load and render run in a child process (`helmrender`),
+killed at `limits.timeout_seconds`.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import posixpath
 import re
 import tarfile
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from reconciler.clients.helmrender import Failed, Rendered, render
 from reconciler.specs.builds.port import (
     BuildOutput,
     BuildRequest,
-    HelmRelease,
     RenderedFile,
     ValueProblem,
 )
@@ -73,29 +70,15 @@ class HelmBuilder:
         release = request.release
         if release is None:
             return BuildOutput(error="a Helm build needs a release (name and namespace)")
-        problem = _sdk_problem()
-        if problem is not None:
-            return BuildOutput(error=problem)
         paths = ChartPaths.of(request.root, request.files)
         if paths.refused:
             return BuildOutput(error=f"refusing to build with file path {paths.refused!r}")
         archive = paths.archive(request.files)
         limits = request.limits
-        answer: list[_Rendered | Exception] = []
-
-        def work() -> None:
-            try:
-                answer.append(_render(archive, release))
-            except Exception as err:  # classified below, in the caller's thread
-                answer.append(err)
-
-        worker = threading.Thread(target=work, name="helm-render", daemon=True)
-        worker.start()
-        worker.join(limits.timeout_seconds)
-        if not answer:  # still in Go: nothing can stop it, so leave it behind
+        outcome = render(archive, release, limits.timeout_seconds)
+        if outcome is None:
             return BuildOutput(error=f"helm render timed out after {limits.timeout_seconds:g} s")
-        outcome = answer[0]
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, Failed):
             return _failure(outcome, paths)
         rendered = paths.rendered(outcome)
         if sum(len(r.text.encode()) for r in rendered) > limits.max_output_bytes:
@@ -105,56 +88,15 @@ class HelmBuilder:
         return BuildOutput(rendered=rendered)
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    crds: list[dict[str, str]]
-    """`Chart.crds`: `{"name": "crds/a.yaml", "filename": "web/crds/a.yaml", "data": ...}`,
-    the chart's and every subchart's, `filename` by chart name like a template's."""
-    manifests: dict[str, str]
-    """`Chart.render`: template name (`web/templates/x.yaml`) -> rendered text."""
-
-
-class _HelmFailure(Exception):
-    """A `HelmError` with the chart's name (known once the chart loaded) for its paths."""
-
-    def __init__(self, error: Exception, chart: str | None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.chart = chart
-
-
-def _render(archive: bytes, release: HelmRelease) -> _Rendered:
-    import helm_python as helm
-
-    name: str | None = None
-    try:
-        with helm.Chart.load_archive(archive) as chart:
-            name = chart.name
-            manifests = chart.render(
-                dict(release.values),
-                name=release.name,
-                namespace=release.namespace,
-                is_install=True,
-            )
-            crds = chart.crds if release.include_crds else []
-    except helm.HelmError as err:
-        raise _HelmFailure(err, name) from None
-    return _Rendered(crds, manifests)
-
-
-def _failure(error: Exception, paths: ChartPaths) -> BuildOutput:
-    import helm_python as helm
-
-    if not isinstance(error, _HelmFailure):
-        if isinstance(error, TypeError | ValueError):  # values json.dumps cannot encode
-            return BuildOutput(error=f"values cannot be given to Helm: {error}")
-        raise error  # a bug, not a bad chart
-    message = str(error).strip() or f"Helm failed ({type(error.error).__name__})"
-    if error.chart:
-        message = paths.rewrite(message, error.chart)
-    if isinstance(error.error, helm.HelmValuesError):
+def _failure(failed: Failed, paths: ChartPaths) -> BuildOutput:
+    if failed.sdk:
+        return BuildOutput(error=f"{SDK_MISSING} ({failed.message})")
+    message = failed.message.strip() or "Helm failed"
+    if failed.chart:
+        message = paths.rewrite(message, failed.chart)
+    if failed.values:
         return BuildOutput(
-            error=message, value_problems=value_problems(message, paths, error.chart)
+            error=message, value_problems=value_problems(message, paths, failed.chart)
         )
     return BuildOutput(error=message)
 
@@ -259,7 +201,7 @@ class ChartPaths:
         pattern = re.compile(rf"(?<![\w./-]){re.escape(chart)}/[^\s:\"'()<>,]+")
         return pattern.sub(lambda m: self.repo_path(m.group(0)), message)
 
-    def rendered(self, outcome: _Rendered) -> tuple[RenderedFile, ...]:
+    def rendered(self, outcome: Rendered) -> tuple[RenderedFile, ...]:
         """CRDs (by path, once each) then templates (by path), blank ones and notes dropped."""
         crds: dict[str, RenderedFile] = {}
         for crd in outcome.crds:
@@ -273,19 +215,6 @@ class ChartPaths:
         ]
         by_path = sorted(crds.values(), key=_path) + sorted(templates, key=_path)
         return tuple(by_path)
-
-
-@functools.cache
-def _sdk_problem() -> str | None:
-    """Why the SDK cannot be used, or None. Imported on first use: the import loads Go's
-    runtime into this process, which a reconciler without Helm charts need not pay for."""
-    try:
-        import helm_python  # noqa: F401
-    except ImportError:
-        return SDK_MISSING
-    except Exception as err:  # HelmLibraryError: the native library would not load
-        return f"{SDK_MISSING} ({err})"
-    return None
 
 
 def _chart_name(data: bytes) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import time
 from typing import Any
 
 import yaml
@@ -192,3 +194,16 @@ def test_limits() -> None:
 def test_values_helm_cannot_take() -> None:
     output = build(values={"when": object()})
     assert output.error is not None and output.error.startswith("values cannot be given to Helm")
+
+
+def test_a_render_past_its_deadline_is_killed_not_left_running() -> None:
+    loop = "{{- range $i := until 100000 }}{{- range $j := until 100000 }}{{ end }}{{ end }}\n"
+    started = time.monotonic()
+    slow = build(
+        {**CHART, f"{ROOT}/templates/loop.yaml": loop.encode()},
+        limits=BuildLimits(timeout_seconds=1),
+    )
+    assert slow.error == "helm render timed out after 1 s"
+    assert time.monotonic() - started < 5
+    busy = [c for c in multiprocessing.active_children() if c.is_alive()]
+    assert busy == []  # the child that rendered was killed
