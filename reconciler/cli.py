@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.commands import cluster, reconcile, schemas, validate
+from reconciler.commands import cluster, pr, reconcile, schemas, validate
 
-COMMAND_MODULES = (validate, schemas, cluster, reconcile)
+COMMAND_MODULES = (validate, schemas, cluster, reconcile, pr)
 
 
 def build_parser() -> argparse.ArgumentParser:
