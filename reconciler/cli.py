@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.commands import cluster, pr, reconcile, schemas, validate
+from reconciler.commands import cluster, pr, propose, reconcile, schemas, validate
 
-COMMAND_MODULES = (validate, schemas, cluster, reconcile, pr)
+COMMAND_MODULES = (validate, schemas, cluster, reconcile, pr, propose)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ from reconciler.clients.git import GitCredentials, GitSource
 from reconciler.clients.git_api import GitError, GitFetchError, GitSourcePort, Revision
 from reconciler.clients.gittree import normalize_subdir
 from reconciler.clients.giturl import cache_dir_for, normalize_url
+from reconciler.clients.gitwrite import GitRepository
 from reconciler.clients.kubeconnect import connect
 from reconciler.engine.core.inventory import SourceOrigin
 from reconciler.engine.reconcile import DEFAULT_INVENTORY_NAMESPACE, Engine
@@ -144,6 +145,10 @@ class Runner:
             builders=self.builders,
         )
 
+    def checkout(self) -> tuple[SourceTree, Revision, str | None]:
+        """The tree of the tracked branch's head (or of the last good commit, with why)."""
+        return self._checkout()
+
     def plan(self) -> RunResult:
         """Plan the tracked branch's head (or the last good commit)."""
         tree, revision, stale = self._checkout()
@@ -204,15 +209,17 @@ def open_runner(
     kubeconfig: str | None = None,
     settings: RunSettings | None = None,
     fetch: bool = True,
+    writable: bool = False,
 ) -> Iterator[Runner]:
     """A `Runner` over the concrete adapters: `GitSource` for the repo (unless `fetch` is
-    False: working-tree runs) and `connect(cluster)`. Raises `RunnerError`."""
+    False: working-tree runs; a `GitRepository`, which can also push, when `writable`) and
+    `connect(cluster)`. Raises `RunnerError`."""
     settings = settings or RunSettings()
     git: GitSource | None = None
     if fetch:
         cache = source.cache_dir or default_cache_dir(source.repo)
         try:
-            git = GitSource(
+            git = (GitRepository if writable else GitSource)(
                 source.repo,
                 branch=source.ref,
                 cache_dir=cache,

@@ -1,0 +1,82 @@
+"""`reconciler propose --trigger drift --repo R --cluster C [--forge local] [-o json]`.
+
+Turns drifted objects into pull requests on the local forge (the bare repository `--repo`
+names), each verified by planning the proposed tree before anything is pushed. Prints
+`{"proposals": [{"id", "branch", "title", "url", "files", "status", "reason", "validation"}]}`
+with `-o json`. Exit 0 when every proposal ended opened, updated, unchanged or skipped; 1 when
+one was blocked or failed, or the run could not start.
+
+The other triggers (discover, alert, intent) and the GitHub forge come with their issues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from reconciler.clients.forge_api import ForgeError
+from reconciler.clients.gitwrite import GitRepository
+from reconciler.clients.localforge import LocalForge
+from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
+from reconciler.proposals.model import ProposalResult, Status
+from reconciler.proposals.pipeline import propose_drift
+from reconciler.runner import RunnerError, open_runner
+
+OK = {Status.OPENED, Status.UPDATED, Status.UNCHANGED, Status.SKIPPED}
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "propose", help="open pull requests for drift", description=__doc__
+    )
+    _common(parser)
+    parser.add_argument("--trigger", choices=("drift",), required=True)
+    parser.add_argument("--forge", choices=("local",), default="local")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    source = source_settings(args)
+    repo = args.repo
+    bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
+    try:
+        forge = LocalForge(bare)
+        with open_runner(
+            source,
+            cluster=args.cluster,
+            kubeconfig=args.kubeconfig,
+            settings=run_settings(args),
+            writable=True,
+        ) as runner:
+            tree, revision, _stale = runner.checkout()
+            assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
+            results = propose_drift(
+                runner.engine,
+                tree,
+                revision.commit,
+                repo=runner.git,
+                forge=forge,
+                base_branch=args.ref,
+                subdir=runner.subdir or "",
+            )
+    except (RunnerError, ForgeError) as exc:
+        fatal(args.output, str(exc))
+        return 1
+    _print(results, args.output)
+    return 0 if all(r.status in OK for r in results) else 1
+
+
+def _print(results: list[ProposalResult], output: str) -> None:
+    if output == "json":
+        print(json.dumps({"proposals": [r.to_dict() for r in results]}, indent=2))
+        return
+    for r in results:
+        where = f" #{r.number}" if r.number else ""
+        print(
+            f"{r.status:<9} {r.branch}{where}: {r.title}" + (f" ({r.reason})" if r.reason else "")
+        )
+    if not results:
+        print("nothing to propose")

@@ -1,0 +1,1 @@
+"""Proposals: changes the reconciler writes to git as pull requests, verified by code first."""

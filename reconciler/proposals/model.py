@@ -1,0 +1,76 @@
+"""What a proposal is, and what became of it (`ProposalResult`, the JSON of `propose`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    OPENED = "opened"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A change to propose: `changes` maps source-relative files to their new bytes."""
+
+    trigger: str
+    slug: str
+    title: str
+    summary: str
+    targets: tuple[str, ...]
+    """The objects it is about (`Kind/namespace/name`)."""
+    changes: dict[str, bytes]
+    evidence: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Fields it could not adopt, and why (stated in the body)."""
+
+    @property
+    def branch(self) -> str:
+        return f"reconciler/{self.trigger}/{self.slug}"
+
+    @property
+    def fingerprint(self) -> str:
+        """Trigger, targets and change: the same proposal twice has the same fingerprint."""
+        digest = hashlib.sha256(json.dumps([self.trigger, self.targets]).encode())
+        for path in sorted(self.changes):
+            digest.update(path.encode() + b"\0" + hashlib.sha256(self.changes[path]).digest())
+        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ProposalResult:
+    title: str
+    branch: str
+    status: Status
+    reason: str = ""
+    files: tuple[str, ...] = ()
+    number: int | None = None
+    url: str = ""
+    validation: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.number,
+            "branch": self.branch,
+            "title": self.title,
+            "url": self.url,
+            "files": list(self.files),
+            "status": str(self.status),
+            "reason": self.reason,
+            "validation": self.validation,
+        }
+
+
+def slug(text: str) -> str:
+    """A branch-safe slug: lower case letters, digits and dashes, at most 60 characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "change"

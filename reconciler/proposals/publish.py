@@ -1,0 +1,88 @@
+"""Publish a verified proposal: branch, commit, push, pull request, once per change.
+
+The forge is the record. The branch is `reconciler/<trigger>/<slug>`; the body carries the
+proposal's fingerprint. The same change again finds its open pull request (`unchanged`); a new
+change for the same objects updates it (`updated`, the branch moved with a lease); a change a
+person closed without merging is never proposed again (`skipped`); `proposals.maxOpen` caps
+the open reconciler pull requests.
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from reconciler.clients.forge_api import Forge, PullRequestDraft, PullRequestState
+from reconciler.clients.git_api import BranchCommit, GitRepo
+from reconciler.proposals.model import Proposal, ProposalResult, Status
+from reconciler.proposals.verify import Verdict
+
+_TEMPLATES = Environment(
+    loader=PackageLoader("reconciler", "prompts"),
+    undefined=StrictUndefined,
+    autoescape=False,  # Markdown for a forge, which escapes it itself
+    keep_trailing_newline=True,
+)
+
+
+def body(proposal: Proposal, verdict: Verdict, files: list[str]) -> str:
+    return _TEMPLATES.get_template("pr_body.md.j2").render(
+        proposal=proposal, verdict=verdict, files=files
+    )
+
+
+def publish(
+    proposal: Proposal,
+    verdict: Verdict,
+    *,
+    repo: GitRepo,
+    forge: Forge,
+    base_commit: str,
+    base_branch: str,
+    subdir: str,
+    max_open: int,
+) -> ProposalResult:
+    """Push `proposal` and open (or update) its pull request; see the module docstring."""
+    files = [f"{subdir}/{f}" if subdir else f for f in sorted(proposal.changes)]
+    result = ProposalResult(
+        proposal.title,
+        proposal.branch,
+        Status.OPENED,
+        files=tuple(files),
+        validation=verdict.messages,
+    )
+    mine = forge.find(head=proposal.branch)
+    if any(
+        p.state is PullRequestState.CLOSED and p.fingerprint == proposal.fingerprint for p in mine
+    ):
+        reason = "the same change was closed without merging: not proposed again"
+        return _with(result, Status.SKIPPED, reason)
+    current = next((p for p in mine if p.state is PullRequestState.OPEN), None)
+    if current is not None and current.fingerprint == proposal.fingerprint:
+        return _with(result, Status.UNCHANGED, "already proposed", current.number, current.url)
+    if current is None:
+        open_now = forge.find(states=[PullRequestState.OPEN])
+        if sum(1 for p in open_now if p.head.startswith("reconciler/")) >= max_open:
+            return _with(result, Status.SKIPPED, f"proposals.maxOpen ({max_open}) reached")
+    changes: dict[str, bytes | None] = dict(
+        zip(files, [proposal.changes[f] for f in sorted(proposal.changes)], strict=True)
+    )
+    repo.commit(BranchCommit(proposal.branch, base_commit, proposal.title, changes))
+    repo.push(proposal.branch, expected=repo.remote_head(proposal.branch))
+    text = body(proposal, verdict, files)
+    if current is not None:
+        pull = forge.update(current.number, title=proposal.title, body=text)
+        return _with(
+            result, Status.UPDATED, "a newer change for the same objects", pull.number, pull.url
+        )
+    pull = forge.open(
+        PullRequestDraft(proposal.title, text, proposal.branch, base_branch, ("reconciler",))
+    )
+    return _with(result, Status.OPENED, "", pull.number, pull.url)
+
+
+def _with(
+    result: ProposalResult, status: Status, reason: str, number: int | None = None, url: str = ""
+) -> ProposalResult:
+    return ProposalResult(
+        result.title, result.branch, status, reason, result.files, number, url, result.validation
+    )

@@ -1,0 +1,52 @@
+"""Verify a proposal in code before anything is pushed: plan the proposed tree.
+
+The proposed files are laid over the commit (`OverlayTree`) and planned against the live
+cluster exactly as a merge would be: load (schema, duplicates), policies, render, pairing and
+the server's dry-run. The proposal passes when the plan has no error the commit did not already
+have, no target is denied by a policy, and each target no longer drifts (beyond the fields
+the proposal said it could not adopt). A model's or anyone's claim is never taken instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.engine.core.plan import PlanClass
+from reconciler.engine.reconcile import Engine
+from reconciler.engine.result import RunResult
+from reconciler.proposals.model import Proposal
+from reconciler.specs.overlay import OverlayTree
+from reconciler.specs.tree import SourceTree
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    blocked: bool = False
+    """A `deny` policy refused a target: the proposal ends `blocked`, never pushed."""
+    messages: list[str] = field(default_factory=list)
+
+
+def verify(
+    engine: Engine, tree: SourceTree, commit: str | None, before: RunResult, proposal: Proposal
+) -> Verdict:
+    after = engine.plan(OverlayTree(tree, proposal.changes), commit)
+    known = {str(e) for e in before.errors}
+    new_errors = [str(e) for e in after.errors if str(e) not in known]
+    classes = {e.key.ref: e for e in after.plan.entries}
+    messages = [f"error: {e}" for e in new_errors]
+    blocked = False
+    for target in proposal.targets:
+        entry = classes.get(target)
+        if entry is None:
+            messages.append(f"{target}: no longer rendered by the proposed tree")
+        elif entry.cls is PlanClass.DENIED:
+            blocked = True
+            messages.append(f"{target}: denied by policy: {entry.reason}")
+        elif entry.cls is PlanClass.DRIFT and not proposal.skipped:
+            messages.append(f"{target}: still drifts after the change: {entry.reason}")
+    if not messages:
+        outcome = ", ".join(f"{t}: {classes[t].cls}" for t in proposal.targets)
+        messages = [f"the proposed tree plans cleanly ({outcome})"]
+        return Verdict(True, False, messages)
+    return Verdict(False, blocked, messages)

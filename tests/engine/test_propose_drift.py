@@ -1,0 +1,145 @@
+"""Drift becomes a verified pull request on the local forge; merge, apply, and the drift is gone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import git
+import pytest
+
+from reconciler.cli import main
+from reconciler.clients.localforge import LocalForge
+from reconciler.localcluster.server import LocalCluster, start_local_cluster
+from tests.support.scenario import KUBECTL, new_spec_repo
+
+WEB = """# The web tier: tuned by hand, see the runbook.
+apiVersion: v1
+kind: Namespace
+metadata: {name: demo}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo, labels: {app: 'web'}}   # flow style, kept
+spec:
+  replicas: 2          # how many
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: 'nginx:1.27'   # pinned
+"""
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[LocalCluster]:
+    cluster = start_local_cluster(tmp_path / "cluster")
+    yield cluster
+    cluster.stop()
+
+
+def cli(local: LocalCluster, bare: Path, cache: Path, *args: str) -> int:
+    """A `reconciler` command against the bare repo and the embedded cluster."""
+    kube = ["--cluster", "kube", "--kubeconfig", str(local.kubeconfig_path)]
+    return main([*args, "--repo", str(bare), *kube, "--cache-dir", str(cache), "--source", "demo"])
+
+
+def kubectl(local: LocalCluster, *args: str) -> None:
+    command = [KUBECTL, "--kubeconfig", str(local.kubeconfig_path), *args]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+def test_drift_becomes_one_minimal_pull_request_that_merges_clean(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write("apps/web.yaml", WEB)
+    work.commit("web")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
+    capsys.readouterr()
+
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    (opened,) = json.loads(capsys.readouterr().out)["proposals"]
+    assert (opened["status"], opened["id"], opened["branch"]) == (
+        "opened",
+        1,
+        "reconciler/drift/deployment-demo-web",
+    )
+    assert opened["files"] == ["apps/web.yaml"]
+    repo = git.Repo(bare)
+    proposed = (repo.commit(opened["branch"]).tree / "apps/web.yaml").data_stream.read().decode()
+    changed = [
+        (a, b) for a, b in zip(WEB.splitlines(), proposed.splitlines(), strict=True) if a != b
+    ]
+    assert changed == [("  replicas: 2          # how many", "  replicas: 5          # how many")]
+    pull = LocalForge(bare).get(1)
+    assert "/spec/replicas: live value 5" in pull.body
+    assert "plans cleanly" in pull.body and pull.fingerprint is not None
+
+    # The same drift again: the open pull request is the record, nothing new is opened.
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    assert json.loads(capsys.readouterr().out)["proposals"][0]["status"] == "unchanged"
+    assert len(LocalForge(bare).find()) == 1
+
+    # Merge it, apply (git now says what live has), plan: nothing drifts.
+    assert main(["pr", "merge", "1", "--repo", str(bare)]) == 0
+    capsys.readouterr()
+    assert cli(local, bare, cache, "apply") == 0
+    capsys.readouterr()
+    assert cli(local, bare, cache, "plan", "-o", "json") == 0
+    plan = json.loads(capsys.readouterr().out)
+    classes = {f"{o['kind']}/{o['namespace']}/{o['name']}": o["class"] for o in plan["objects"]}
+    assert classes["Deployment/demo/web"] == "unchanged"
+
+    # A drift proposal closed without merging is never proposed again.
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=7")
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    second = json.loads(capsys.readouterr().out)["proposals"][0]
+    assert (second["status"], second["id"]) == ("opened", 2)
+    assert main(["pr", "close", "2", "--repo", str(bare)]) == 0
+    capsys.readouterr()
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    again = json.loads(capsys.readouterr().out)["proposals"][0]
+    assert again["status"] == "skipped" and "closed without merging" in again["reason"]
+
+
+POLICY = """apiVersion: reconciler.dev/v1alpha1
+kind: Policy
+metadata: {name: replica-cap}
+spec:
+  match: {kinds: [Deployment]}
+  enforcement: deny
+  message: at most 4 replicas
+  rule:
+    type: object
+    properties:
+      spec: {type: object, properties: {replicas: {type: integer, maximum: 4}}}
+"""
+
+
+def test_a_deny_policy_blocks_the_proposal_and_nothing_is_pushed(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write("apps/web.yaml", WEB)
+    work.write("policies/cap.yaml", POLICY)
+    work.commit("web, capped")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
+    capsys.readouterr()
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 1
+    (blocked,) = json.loads(capsys.readouterr().out)["proposals"]
+    assert blocked["status"] == "blocked" and "at most 4 replicas" in blocked["reason"]
+    assert LocalForge(bare).find() == []
+    assert [h.name for h in git.Repo(bare).heads] == ["main"]  # no branch was pushed
