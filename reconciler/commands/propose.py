@@ -39,40 +39,53 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    source = source_settings(args)
-    repo = args.repo
-    bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
     try:
-        forge = LocalForge(bare)
-        with open_runner(
-            source,
-            cluster=args.cluster,
-            kubeconfig=args.kubeconfig,
-            settings=run_settings(args),
-            writable=True,
-        ) as runner:
-            tree, revision, _stale = runner.checkout()
-            assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
-            results = propose_drift(
-                runner.engine,
-                tree,
-                revision.commit,
-                repo=runner.git,
-                forge=forge,
-                base_branch=args.ref,
-                subdir=runner.subdir or "",
-            )
+        results = drift_results(args)
     except (RunnerError, ForgeError) as exc:
         fatal(args.output, str(exc))
         return 1
     _print(results, args.output)
+    return exit_code(results)
+
+
+def exit_code(results: list[ProposalResult]) -> int:
     return 0 if all(r.status in OK for r in results) else 1
+
+
+def drift_results(args: argparse.Namespace) -> list[ProposalResult]:
+    """Drift proposals for the source `args` name; raises `RunnerError` or `ForgeError`."""
+    source = source_settings(args)
+    repo = args.repo
+    bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
+    forge = LocalForge(bare)
+    with open_runner(
+        source,
+        cluster=args.cluster,
+        kubeconfig=args.kubeconfig,
+        settings=run_settings(args),
+        writable=True,
+    ) as runner:
+        tree, revision, _stale = runner.checkout()
+        assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
+        return propose_drift(
+            runner.engine,
+            tree,
+            revision.commit,
+            repo=runner.git,
+            forge=forge,
+            base_branch=args.ref,
+            subdir=runner.subdir or "",
+        )
 
 
 def _print(results: list[ProposalResult], output: str) -> None:
     if output == "json":
         print(json.dumps({"proposals": [r.to_dict() for r in results]}, indent=2))
         return
+    print_text(results)
+
+
+def print_text(results: list[ProposalResult]) -> None:
     for r in results:
         where = f" #{r.number}" if r.number else ""
         print(

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reconciler.clients.forge_api import ForgeError
 from reconciler.commands import watch
 from reconciler.engine.core.plan import PlanClass
 from reconciler.engine.report import render_text
@@ -154,8 +155,24 @@ def _apply(args: argparse.Namespace) -> int:
     run = _run(args, apply=True)
     if isinstance(run, int):
         return run
-    emit(run, args.output)
-    return exit_code(run, detailed=False, changes=False)
+    wanted = any(e.cls is PlanClass.DRIFT and e.drift_mode == "propose" for e in run.plan.entries)
+    if not wanted:
+        emit(run, args.output)
+        return exit_code(run, detailed=False, changes=False)
+    # drift.mode propose: drift is left as it is and proposed as pull requests instead.
+    from reconciler.commands import propose  # imports this module: a cycle at import time
+
+    try:
+        results = propose.drift_results(args)
+    except (RunnerError, ForgeError) as exc:
+        run.warnings.append(f"drift not proposed: {exc}")
+        results = []
+    if args.output == "json":
+        print(json.dumps({**run.to_dict(), "proposals": [r.to_dict() for r in results]}, indent=2))
+    else:
+        emit(run, args.output)
+        propose.print_text(results)
+    return max(exit_code(run, detailed=False, changes=False), propose.exit_code(results))
 
 
 def _drift(args: argparse.Namespace) -> int:

@@ -143,3 +143,23 @@ def test_a_deny_policy_blocks_the_proposal_and_nothing_is_pushed(
     assert blocked["status"] == "blocked" and "at most 4 replicas" in blocked["reason"]
     assert LocalForge(bare).find() == []
     assert [h.name for h in git.Repo(bare).heads] == ["main"]  # no branch was pushed
+
+
+def test_apply_in_propose_mode_leaves_drift_live_and_opens_its_pull_request(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write("apps/web.yaml", WEB)
+    work.commit("web")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
+    capsys.readouterr()
+    assert cli(local, bare, cache, "apply", "--drift-mode", "propose", "-o", "json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [p["status"] for p in out["proposals"]] == ["opened"]
+    web = next(o for o in out["objects"] if o["name"] == "web" and o["kind"] == "Deployment")
+    assert (web["class"], web["result"]) == ("drift", "skipped")  # not reverted
+    assert LocalForge(bare).get(1).head == "reconciler/drift/deployment-demo-web"
