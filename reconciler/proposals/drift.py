@@ -9,12 +9,15 @@ of whose fields can be is a `skipped` result. Secrets are never written to git.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from reconciler.engine.core.adopt import FieldEdit, adoption
 from reconciler.engine.core.compare import CompareOptions, Comparer
 from reconciler.engine.core.plan import PlanClass, PlanEntry
+from reconciler.engine.core.pointers import get
 from reconciler.engine.result import RunResult
 from reconciler.proposals.model import Proposal, ProposalResult, Status, slug
 from reconciler.specs.tree import SourceTree
@@ -48,6 +51,9 @@ def _proposal(
     differences = Comparer(options).compare(entry.desired, entry.live).uncovered
     adopted = adoption(entry.desired, differences, lambda f, d: _document(tree, f, d))
     skipped = [f"{s.pointer}: {s.reason}" for s in adopted.skipped]
+    secret = [e for e in adopted.edits if _credential(entry.live, e.pointer)]
+    skipped += [f"{e.pointer}: looks like a credential: never written to git" for e in secret]
+    adopted = replace(adopted, edits=tuple(e for e in adopted.edits if e not in secret))
     if not adopted.edits:
         reason = "; ".join(skipped) or "no field to adopt"
         return ProposalResult(title, branch, Status.SKIPPED, reason)
@@ -74,6 +80,16 @@ def _proposal(
         evidence=[_evidence(e) for e in adopted.edits],
         skipped=skipped,
     )
+
+
+_CREDENTIAL = re.compile(r"(?i)pass|secret|token|key|credential|auth|private|cert")
+
+
+def _credential(live: dict[str, Any], pointer: str) -> bool:
+    """An env value whose variable's name says it is a credential (`DB_PASSWORD`, `API_KEY`)."""
+    found = re.fullmatch(r"(.*/env/\d+)/value", pointer)
+    name = get(live, found.group(1) + "/name") if found else None
+    return isinstance(name, str) and bool(_CREDENTIAL.search(name))
 
 
 def _document(tree: SourceTree, file: str, document: int) -> Any:

@@ -163,3 +163,40 @@ def test_apply_in_propose_mode_leaves_drift_live_and_opens_its_pull_request(
     web = next(o for o in out["objects"] if o["name"] == "web" and o["kind"] == "Deployment")
     assert (web["class"], web["result"]) == ("drift", "skipped")  # not reverted
     assert LocalForge(bare).get(1).head == "reconciler/drift/deployment-demo-web"
+
+
+CANARY = "canary-7f3a9c"
+
+
+def test_a_credential_set_live_never_reaches_a_commit_a_body_or_the_output(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write(
+        "apps/web.yaml",
+        WEB.replace(
+            "          image: 'nginx:1.27'   # pinned\n",
+            "          image: 'nginx:1.27'   # pinned\n"
+            "          env:\n            - {name: DB_PASSWORD, value: old}\n",
+        ),
+    )
+    work.commit("web with env")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    kubectl(local, "set", "env", "-n", "demo", "deployment/web", f"DB_PASSWORD={CANARY}")
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=3")
+    capsys.readouterr()
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    printed = capsys.readouterr()
+    (opened,) = json.loads(printed.out)["proposals"]
+    assert opened["status"] == "opened"
+    repo = git.Repo(bare)
+    proposed = (repo.commit(opened["branch"]).tree / "apps/web.yaml").data_stream.read().decode()
+    assert "replicas: 3" in proposed and "value: old" in proposed  # replicas adopted, not the env
+    body = LocalForge(bare).get(opened["id"]).body
+    assert "looks like a credential" in body
+    everything = printed.out + printed.err + body + proposed + opened["branch"]
+    everything += repo.git.log("--all", "-p")
+    assert CANARY not in everything
