@@ -1,18 +1,20 @@
-"""`reconciler propose --trigger drift --repo R --cluster C [--forge local] [-o json]`.
+"""`reconciler propose --trigger drift|discover --repo R --cluster C [--forge local] [-o json]`.
 
-Turns drifted objects into pull requests on the local forge (the bare repository `--repo`
+Turns drifted objects (`drift`) and observability Services no Tool declares yet (`discover`)
+into pull requests on the local forge (the bare repository `--repo`
 names), each verified by planning the proposed tree before anything is pushed. Prints
 `{"proposals": [{"id", "branch", "title", "url", "files", "status", "reason", "validation"}]}`
 with `-o json`. Exit 0 when every proposal ended opened, updated, unchanged or skipped; 1 when
 one was blocked or failed, or the run could not start.
 
-The other triggers (discover, alert, intent) and the GitHub forge come with their issues.
+The alert and intent triggers and the GitHub forge come with their issues.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -22,25 +24,27 @@ from reconciler.clients.gitwrite import GitRepository
 from reconciler.clients.localforge import LocalForge
 from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
 from reconciler.proposals.model import ProposalResult, Status
-from reconciler.proposals.pipeline import propose_drift
+from reconciler.proposals.pipeline import propose_discover, propose_drift
 from reconciler.runner import RunnerError, open_runner
 
 OK = {Status.OPENED, Status.UPDATED, Status.UNCHANGED, Status.SKIPPED}
+Trigger = Callable[..., list[ProposalResult]]
+TRIGGERS: dict[str, Trigger] = {"drift": propose_drift, "discover": propose_discover}
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "propose", help="open pull requests for drift", description=__doc__
+        "propose", help="open pull requests for drift or discovered services", description=__doc__
     )
     _common(parser)
-    parser.add_argument("--trigger", choices=("drift",), required=True)
+    parser.add_argument("--trigger", choices=tuple(TRIGGERS), required=True)
     parser.add_argument("--forge", choices=("local",), default="local")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        results = drift_results(args)
+        results = drift_results(args, TRIGGERS[args.trigger])
     except (RunnerError, ForgeError) as exc:
         fatal(args.output, str(exc))
         return 1
@@ -52,8 +56,10 @@ def exit_code(results: list[ProposalResult]) -> int:
     return 0 if all(r.status in OK for r in results) else 1
 
 
-def drift_results(args: argparse.Namespace) -> list[ProposalResult]:
-    """Drift proposals for the source `args` name; raises `RunnerError` or `ForgeError`."""
+def drift_results(
+    args: argparse.Namespace, trigger: Trigger = propose_drift
+) -> list[ProposalResult]:
+    """Proposals of `trigger` for the source `args` name; raises `RunnerError`, `ForgeError`."""
     source = source_settings(args)
     repo = args.repo
     bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
@@ -67,7 +73,7 @@ def drift_results(args: argparse.Namespace) -> list[ProposalResult]:
     ) as runner:
         tree, revision, _stale = runner.checkout()
         assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
-        return propose_drift(
+        return trigger(
             runner.engine,
             tree,
             revision.commit,

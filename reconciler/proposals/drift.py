@@ -60,7 +60,7 @@ def _proposal(
     by_file: dict[str, dict[int, dict[Any, Any]]] = defaultdict(lambda: defaultdict(dict))
     for edit in adopted.edits:
         by_file[edit.file][edit.document][edit.path] = edit.value
-    changes: dict[str, bytes] = {}
+    changes: dict[str, bytes | None] = {}
     try:
         for file, documents in sorted(by_file.items()):
             text = (tree.read(file) or b"").decode("utf-8")

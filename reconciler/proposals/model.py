@@ -21,7 +21,8 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Proposal:
-    """A change to propose: `changes` maps source-relative files to their new bytes."""
+    """A change to propose: `changes` maps source-relative files to their new bytes (None:
+    the file is removed)."""
 
     trigger: str
     slug: str
@@ -29,7 +30,7 @@ class Proposal:
     summary: str
     targets: tuple[str, ...]
     """The objects it is about (`Kind/namespace/name`)."""
-    changes: dict[str, bytes]
+    changes: dict[str, bytes | None]
     evidence: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Fields it could not adopt, and why (stated in the body)."""
@@ -43,7 +44,9 @@ class Proposal:
         """Trigger, targets and change: the same proposal twice has the same fingerprint."""
         digest = hashlib.sha256(json.dumps([self.trigger, self.targets]).encode())
         for path in sorted(self.changes):
-            digest.update(path.encode() + b"\0" + hashlib.sha256(self.changes[path]).digest())
+            data = self.changes[path]
+            content = hashlib.sha256(data).digest() if data is not None else b"removed"
+            digest.update(path.encode() + b"\0" + content)
         return digest.hexdigest()[:16]
 
 

@@ -9,15 +9,24 @@ denied it) or `failed` (the proposed tree does not plan cleanly), with the reaso
 
 from __future__ import annotations
 
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
 from reconciler.clients.forge_api import Forge, ForgeError
 from reconciler.clients.git_api import GitError, GitRepo
 from reconciler.engine.core.compare import CompareOptions
 from reconciler.engine.reconcile import Engine
+from reconciler.engine.result import RunResult
+from reconciler.proposals.discover import discover_proposals
 from reconciler.proposals.drift import drift_proposals
-from reconciler.proposals.model import ProposalResult, Status
+from reconciler.proposals.model import Proposal, ProposalResult, Status
 from reconciler.proposals.publish import publish
 from reconciler.proposals.verify import verify
-from reconciler.specs.loader import load_config
+from reconciler.specs.config import RepoConfig
+from reconciler.specs.kinds import Tool
+from reconciler.specs.loaded import LoadedSpec
+from reconciler.specs.loader import load_config, load_tree
 from reconciler.specs.tree import SourceTree
 
 
@@ -35,26 +44,94 @@ def propose_drift(
     config = load_config(tree).config
     run = engine.plan(tree, commit)
     proposals, results = drift_proposals(run, tree, CompareOptions.from_config(config))
-    for proposal in proposals:
-        verdict = verify(engine, tree, commit, run, proposal)
+    target = _Target(
+        engine, tree, commit, repo, forge, base_branch, subdir, config.proposals.max_open
+    )
+    return results + [target.publish(p, run) for p in proposals]
+
+
+def propose_discover(
+    engine: Engine,
+    tree: SourceTree,
+    commit: str,
+    *,
+    repo: GitRepo,
+    forge: Forge,
+    base_branch: str,
+    subdir: str = "",
+) -> list[ProposalResult]:
+    """A pull request per observability Service no Tool declares (or per Tool whose Service
+    is gone); see `discover`."""
+    loaded = load_tree(tree)
+    config = loaded.config
+    services = engine.cluster.list("v1", "Service")
+    slices = engine.cluster.list("discovery.k8s.io/v1", "EndpointSlice")
+    tools = [s for s in loaded.specs if isinstance(s.spec, Tool)]
+    proposals = discover_proposals(
+        services, tools, ready_endpoints(slices), _tools_dir(tools, config)
+    )
+    run = engine.plan(tree, commit)
+    target = _Target(
+        engine, tree, commit, repo, forge, base_branch, subdir, config.proposals.max_open
+    )
+    return [target.publish(p, run) for p in proposals]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where verified proposals go: the repo and forge, from the commit they are based on."""
+
+    engine: Engine
+    tree: SourceTree
+    commit: str
+    repo: GitRepo
+    forge: Forge
+    base_branch: str
+    subdir: str
+    max_open: int
+
+    def publish(self, proposal: Proposal, run: RunResult) -> ProposalResult:
+        verdict = verify(self.engine, self.tree, self.commit, run, proposal)
         if not verdict.ok:
             status = Status.BLOCKED if verdict.blocked else Status.FAILED
             reason = "; ".join(verdict.messages)
-            results.append(ProposalResult(proposal.title, proposal.branch, status, reason))
-            continue
+            return ProposalResult(proposal.title, proposal.branch, status, reason)
         try:
-            results.append(
-                publish(
-                    proposal,
-                    verdict,
-                    repo=repo,
-                    forge=forge,
-                    base_commit=commit,
-                    base_branch=base_branch,
-                    subdir=subdir,
-                    max_open=config.proposals.max_open,
-                )
+            return publish(
+                proposal,
+                verdict,
+                repo=self.repo,
+                forge=self.forge,
+                base_commit=self.commit,
+                base_branch=self.base_branch,
+                subdir=self.subdir,
+                max_open=self.max_open,
             )
         except (GitError, ForgeError) as err:
-            results.append(ProposalResult(proposal.title, proposal.branch, Status.FAILED, str(err)))
-    return results
+            return ProposalResult(proposal.title, proposal.branch, Status.FAILED, str(err))
+
+
+def ready_endpoints(slices: list[dict[str, Any]]) -> dict[str, int]:
+    """Ready endpoints per `Service/namespace/name`, from EndpointSlices."""
+    out: dict[str, int] = {}
+    for item in slices:
+        meta = item.get("metadata") or {}
+        service = (meta.get("labels") or {}).get("kubernetes.io/service-name")
+        if not service:
+            continue
+        ref = f"Service/{meta.get('namespace')}/{service}"
+        ready = sum(
+            1
+            for e in item.get("endpoints") or []
+            if ((e or {}).get("conditions") or {}).get("ready") is not False
+        )
+        out[ref] = out.get(ref, 0) + ready
+    return out
+
+
+def _tools_dir(tools: list[LoadedSpec], config: RepoConfig) -> str:
+    """Beside the first Tool spec; else `tools/` under the first loaded path."""
+    if tools:
+        return posixpath.dirname(tools[0].location.file) or "."
+    first = config.path_entries()[0].path if config.path_entries() else "."
+    return "tools" if first in (".", "") else f"{first.rstrip('/')}/tools"

@@ -35,18 +35,25 @@ def verify(
     new_errors = [str(e) for e in after.errors if str(e) not in known]
     classes = {e.key.ref: e for e in after.plan.entries}
     messages = [f"error: {e}" for e in new_errors]
-    blocked = False
+    was_denied = {e.key.ref for e in before.plan.entries if e.cls is PlanClass.DENIED}
+    denied = [
+        e for e in after.plan.entries if e.cls is PlanClass.DENIED and e.key.ref not in was_denied
+    ]
+    blocked = bool(denied)
+    messages += [f"{e.key.ref}: denied by policy: {e.reason}" for e in denied]
     for target in proposal.targets:
         entry = classes.get(target)
         if entry is None:
             messages.append(f"{target}: no longer rendered by the proposed tree")
-        elif entry.cls is PlanClass.DENIED:
-            blocked = True
-            messages.append(f"{target}: denied by policy: {entry.reason}")
         elif entry.cls is PlanClass.DRIFT and not proposal.skipped:
             messages.append(f"{target}: still drifts after the change: {entry.reason}")
     if not messages:
-        outcome = ", ".join(f"{t}: {classes[t].cls}" for t in proposal.targets)
-        messages = [f"the proposed tree plans cleanly ({outcome})"]
+        before_classes = {e.key.ref: e.cls for e in before.plan.entries}
+        moved = [
+            f"{e.key.ref}: {e.cls}"
+            for e in after.plan.entries
+            if e.key.ref in proposal.targets or e.cls is not before_classes.get(e.key.ref)
+        ]
+        messages = [f"the proposed tree plans cleanly ({', '.join(moved) or 'no change'})"]
         return Verdict(True, False, messages)
     return Verdict(False, blocked, messages)

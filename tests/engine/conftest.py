@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.clients.git import GitSource
 from reconciler.clients.kubeconnect import connect
-from reconciler.localcluster.server import start_local_cluster
+from reconciler.localcluster.server import LocalCluster, start_local_cluster
 from tests.support.scenario import Harness, SpecRepo, new_spec_repo
 
 
@@ -31,3 +31,11 @@ def harness(tmp_path: Path, spec_repo: SpecRepo) -> Iterator[Harness]:
             yield Harness(local, cluster, source)
     finally:
         local.stop()
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[LocalCluster]:
+    """The embedded cluster alone (proposal scenarios drive it through the CLI)."""
+    cluster = start_local_cluster(tmp_path / "cluster")
+    yield cluster
+    cluster.stop()

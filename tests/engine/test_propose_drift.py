@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import git
@@ -12,8 +10,9 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.clients.localforge import LocalForge
-from reconciler.localcluster.server import LocalCluster, start_local_cluster
-from tests.support.scenario import KUBECTL, new_spec_repo
+from reconciler.localcluster.server import LocalCluster
+from tests.support.proposing import cli, kubectl
+from tests.support.scenario import new_spec_repo
 
 WEB = """# The web tier: tuned by hand, see the runbook.
 apiVersion: v1
@@ -33,24 +32,6 @@ spec:
         - name: web
           image: 'nginx:1.27'   # pinned
 """
-
-
-@pytest.fixture
-def local(tmp_path: Path) -> Iterator[LocalCluster]:
-    cluster = start_local_cluster(tmp_path / "cluster")
-    yield cluster
-    cluster.stop()
-
-
-def cli(local: LocalCluster, bare: Path, cache: Path, *args: str) -> int:
-    """A `reconciler` command against the bare repo and the embedded cluster."""
-    kube = ["--cluster", "kube", "--kubeconfig", str(local.kubeconfig_path)]
-    return main([*args, "--repo", str(bare), *kube, "--cache-dir", str(cache), "--source", "demo"])
-
-
-def kubectl(local: LocalCluster, *args: str) -> None:
-    command = [KUBECTL, "--kubeconfig", str(local.kubeconfig_path), *args]
-    subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
 def test_drift_becomes_one_minimal_pull_request_that_merges_clean(
