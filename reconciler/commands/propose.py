@@ -13,7 +13,9 @@ The alert and intent triggers and the GitHub forge come with their issues.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,18 @@ from reconciler.clients.forge_api import ForgeError
 from reconciler.clients.gitwrite import GitRepository
 from reconciler.clients.localforge import LocalForge
 from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
+from reconciler.proposals.alert import PayloadError, firing_alerts
 from reconciler.proposals.model import ProposalResult, Status
-from reconciler.proposals.pipeline import propose_discover, propose_drift
+from reconciler.proposals.pipeline import propose_alert, propose_discover, propose_drift
 from reconciler.runner import RunnerError, open_runner
 
 OK = {Status.OPENED, Status.UPDATED, Status.UNCHANGED, Status.SKIPPED}
 Trigger = Callable[..., list[ProposalResult]]
-TRIGGERS: dict[str, Trigger] = {"drift": propose_drift, "discover": propose_discover}
+TRIGGERS: dict[str, Trigger] = {
+    "drift": propose_drift,
+    "discover": propose_discover,
+    "alert": propose_alert,
+}
 
 
 def register(subparsers: Any) -> None:
@@ -39,12 +46,27 @@ def register(subparsers: Any) -> None:
     _common(parser)
     parser.add_argument("--trigger", choices=tuple(TRIGGERS), required=True)
     parser.add_argument("--forge", choices=("local",), default="local")
+    parser.add_argument("--alert", type=Path, help="alert: an Alertmanager webhook payload (JSON)")
+    parser.add_argument(
+        "--max-proposals", type=int, default=5, help="alert: at most this many per payload"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    trigger = TRIGGERS[args.trigger]
+    if args.trigger == "alert":
+        if args.alert is None:
+            print("reconciler propose: --trigger alert needs --alert FILE", file=sys.stderr)
+            return 2
+        try:
+            alerts = firing_alerts(args.alert.read_bytes())
+        except (OSError, PayloadError) as exc:
+            fatal(args.output, f"{args.alert}: {exc}")
+            return 1
+        trigger = functools.partial(propose_alert, alerts=alerts, limit=args.max_proposals)
     try:
-        results = drift_results(args, TRIGGERS[args.trigger])
+        results = drift_results(args, trigger)
     except (RunnerError, ForgeError) as exc:
         fatal(args.output, str(exc))
         return 1

@@ -18,6 +18,7 @@ from reconciler.clients.git_api import GitError, GitRepo
 from reconciler.engine.core.compare import CompareOptions
 from reconciler.engine.reconcile import Engine
 from reconciler.engine.result import RunResult
+from reconciler.proposals.alert import alert_proposals
 from reconciler.proposals.discover import discover_proposals
 from reconciler.proposals.drift import drift_proposals
 from reconciler.proposals.model import Proposal, ProposalResult, Status
@@ -27,6 +28,7 @@ from reconciler.specs.config import RepoConfig
 from reconciler.specs.kinds import Tool
 from reconciler.specs.loaded import LoadedSpec
 from reconciler.specs.loader import load_config, load_tree
+from reconciler.specs.remediation import Remediation
 from reconciler.specs.tree import SourceTree
 
 
@@ -75,6 +77,28 @@ def propose_discover(
         engine, tree, commit, repo, forge, base_branch, subdir, config.proposals.max_open
     )
     return [target.publish(p, run) for p in proposals]
+
+
+def propose_alert(
+    engine: Engine,
+    tree: SourceTree,
+    commit: str,
+    *,
+    repo: GitRepo,
+    forge: Forge,
+    base_branch: str,
+    subdir: str = "",
+    alerts: list[dict[str, Any]],
+    limit: int = 5,
+) -> list[ProposalResult]:
+    """A pull request per (matching remediation, target) of the firing `alerts`; see `alert`."""
+    loaded = load_tree(tree)
+    remediations = [s for s in loaded.specs if isinstance(s.spec, Remediation)]
+    run = engine.plan(tree, commit)
+    proposals, results = alert_proposals(alerts, remediations, run, tree, limit=limit)
+    max_open = loaded.config.proposals.max_open
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, max_open)
+    return results + [target.publish(p, run) for p in proposals]
 
 
 @dataclass(frozen=True)
