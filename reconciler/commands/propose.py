@@ -1,13 +1,15 @@
-"""`reconciler propose --trigger drift|discover --repo R --cluster C [--forge local] [-o json]`.
+"""`reconciler propose --trigger drift|discover|alert|intent --repo R --cluster C [-o json]`.
 
-Turns drifted objects (`drift`) and observability Services no Tool declares yet (`discover`)
-into pull requests on the local forge (the bare repository `--repo`
-names), each verified by planning the proposed tree before anything is pushed. Prints
+Turns drifted objects (`drift`), observability Services no Tool declares yet (`discover`),
+firing alerts that match a Remediation (`alert --alert FILE`) and a person's words
+(`intent --intent TEXT`, offline provider) into pull requests on the local forge (the bare
+repository `--repo` names), each verified by planning the proposed tree before anything is
+pushed. Prints
 `{"proposals": [{"id", "branch", "title", "url", "files", "status", "reason", "validation"}]}`
 with `-o json`. Exit 0 when every proposal ended opened, updated, unchanged or skipped; 1 when
 one was blocked or failed, or the run could not start.
 
-The alert and intent triggers and the GitHub forge come with their issues.
+The GitHub forge and model providers come with their issue.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from reconciler.clients.localforge import LocalForge
 from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
 from reconciler.proposals.alert import PayloadError, firing_alerts
 from reconciler.proposals.model import ProposalResult, Status
-from reconciler.proposals.pipeline import propose_alert, propose_discover, propose_drift
+from reconciler.proposals.pipeline import (
+    propose_alert,
+    propose_discover,
+    propose_drift,
+    propose_intent,
+)
 from reconciler.runner import RunnerError, open_runner
 
 OK = {Status.OPENED, Status.UPDATED, Status.UNCHANGED, Status.SKIPPED}
@@ -36,17 +43,21 @@ TRIGGERS: dict[str, Trigger] = {
     "drift": propose_drift,
     "discover": propose_discover,
     "alert": propose_alert,
+    "intent": propose_intent,
 }
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "propose", help="open pull requests for drift or discovered services", description=__doc__
+        "propose",
+        help="open verified pull requests (drift, discover, alert, intent)",
+        description=__doc__,
     )
     _common(parser)
     parser.add_argument("--trigger", choices=tuple(TRIGGERS), required=True)
     parser.add_argument("--forge", choices=("local",), default="local")
     parser.add_argument("--alert", type=Path, help="alert: an Alertmanager webhook payload (JSON)")
+    parser.add_argument("--intent", help="intent: what a person wants, in words")
     parser.add_argument(
         "--max-proposals", type=int, default=5, help="alert: at most this many per payload"
     )
@@ -65,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
             fatal(args.output, f"{args.alert}: {exc}")
             return 1
         trigger = functools.partial(propose_alert, alerts=alerts, limit=args.max_proposals)
+    if args.trigger == "intent":
+        if not args.intent:
+            print("reconciler propose: --trigger intent needs --intent TEXT", file=sys.stderr)
+            return 2
+        trigger = functools.partial(propose_intent, text=args.intent)
     try:
         results = drift_results(args, trigger)
     except (RunnerError, ForgeError) as exc:

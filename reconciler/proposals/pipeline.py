@@ -13,6 +13,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.clients.cluster_api import ClusterError
 from reconciler.clients.forge_api import Forge, ForgeError
 from reconciler.clients.git_api import GitError, GitRepo
 from reconciler.engine.core.compare import CompareOptions
@@ -21,11 +22,12 @@ from reconciler.engine.result import RunResult
 from reconciler.proposals.alert import alert_proposals
 from reconciler.proposals.discover import discover_proposals
 from reconciler.proposals.drift import drift_proposals
+from reconciler.proposals.intent import intent_proposal
 from reconciler.proposals.model import Proposal, ProposalResult, Status
 from reconciler.proposals.publish import publish
 from reconciler.proposals.verify import verify
 from reconciler.specs.config import RepoConfig
-from reconciler.specs.kinds import Tool
+from reconciler.specs.kinds import Pattern, Tool
 from reconciler.specs.loaded import LoadedSpec
 from reconciler.specs.loader import load_config, load_tree
 from reconciler.specs.remediation import Remediation
@@ -99,6 +101,37 @@ def propose_alert(
     max_open = loaded.config.proposals.max_open
     target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, max_open)
     return results + [target.publish(p, run) for p in proposals]
+
+
+def propose_intent(
+    engine: Engine,
+    tree: SourceTree,
+    commit: str,
+    *,
+    repo: GitRepo,
+    forge: Forge,
+    base_branch: str,
+    subdir: str = "",
+    text: str,
+) -> list[ProposalResult]:
+    """A pull request carrying out `text` with the offline provider; see `intent`."""
+    loaded = load_tree(tree)
+    patterns = [s for s in loaded.specs if isinstance(s.spec, Pattern)]
+    run = engine.plan(tree, commit)
+
+    def has_kind(api_version: str, kind: str) -> bool:
+        try:
+            engine.cluster.resource_type(api_version, kind)
+        except ClusterError:
+            return False
+        return True
+
+    found = intent_proposal(text, patterns, run, tree, has_kind)
+    if isinstance(found, ProposalResult):
+        return [found]
+    max_open = loaded.config.proposals.max_open
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, max_open)
+    return [target.publish(found, run)]
 
 
 @dataclass(frozen=True)
