@@ -19,7 +19,7 @@ from reconciler.engine.core.compare import CompareOptions, Comparer
 from reconciler.engine.core.plan import PlanClass, PlanEntry
 from reconciler.engine.core.pointers import get
 from reconciler.engine.result import RunResult
-from reconciler.proposals.model import Proposal, ProposalResult, Status, slug
+from reconciler.proposals.model import CREDENTIAL_NAME, Proposal, ProposalResult, Status, slug
 from reconciler.specs.tree import SourceTree
 from reconciler.specs.yamledit import EditError, set_values
 from reconciler.specs.yamlparse import parse_yaml
@@ -82,14 +82,11 @@ def _proposal(
     )
 
 
-_CREDENTIAL = re.compile(r"(?i)pass|secret|token|key|credential|auth|private|cert")
-
-
 def _credential(live: dict[str, Any], pointer: str) -> bool:
     """An env value whose variable's name says it is a credential (`DB_PASSWORD`, `API_KEY`)."""
     found = re.fullmatch(r"(.*/env/\d+)/value", pointer)
     name = get(live, found.group(1) + "/name") if found else None
-    return isinstance(name, str) and bool(_CREDENTIAL.search(name))
+    return isinstance(name, str) and bool(CREDENTIAL_NAME.search(name))
 
 
 def _document(tree: SourceTree, file: str, document: int) -> Any:

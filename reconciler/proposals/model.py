@@ -74,6 +74,24 @@ class ProposalResult:
         }
 
 
+CREDENTIAL_NAME = re.compile(r"(?i)pass|secret|token|key|credential|auth|private|cert")
+"""Names of env variables whose values are treated as credentials: never shown, never written."""
+
+
+def holds_credentials(obj: Any) -> bool:
+    """True when `obj` has an env variable named like a credential (anywhere in it)."""
+    if isinstance(obj, dict):
+        env = obj.get("env")
+        if isinstance(env, list) and any(
+            isinstance(e, dict) and CREDENTIAL_NAME.search(str(e.get("name", ""))) for e in env
+        ):
+            return True
+        return any(holds_credentials(v) for v in obj.values() if isinstance(v, dict | list))
+    if isinstance(obj, list):
+        return any(holds_credentials(v) for v in obj if isinstance(v, dict | list))
+    return False
+
+
 def slug(text: str) -> str:
     """A branch-safe slug: lower case letters, digits and dashes, at most 60 characters."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "change"

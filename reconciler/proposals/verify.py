@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.engine.core.plan import PlanClass
+from reconciler.engine.core.plan import PlanClass, PlanEntry
 from reconciler.engine.reconcile import Engine
 from reconciler.engine.result import RunResult
-from reconciler.proposals.model import Proposal
+from reconciler.proposals.model import Proposal, holds_credentials
 from reconciler.specs.overlay import OverlayTree
 from reconciler.specs.tree import SourceTree
+
+
+def _shown(entry: PlanEntry) -> str:
+    """The entry's diff, unless either side holds credential-like values (then a note)."""
+    if holds_credentials(entry.live) or holds_credentials(
+        entry.desired.body if entry.desired else None
+    ):
+        return "(diff not shown: the object holds credential-like values)"
+    return entry.diff
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,8 @@ class Verdict:
     blocked: bool = False
     """A `deny` policy refused a target: the proposal ends `blocked`, never pushed."""
     messages: list[str] = field(default_factory=list)
+    preview: list[tuple[str, str]] = field(default_factory=list)
+    """What a merge would do, per object that changes: (`class Kind/ns/name`, its diff)."""
 
 
 def verify(
@@ -55,5 +66,11 @@ def verify(
             if e.key.ref in proposal.targets or e.cls is not before_classes.get(e.key.ref)
         ]
         messages = [f"the proposed tree plans cleanly ({', '.join(moved) or 'no change'})"]
-        return Verdict(True, False, messages)
+        preview = [
+            (f"{e.cls} {e.key.ref}", _shown(e))
+            for e in after.plan.entries
+            if e.diff
+            and (e.key.ref in proposal.targets or e.cls is not before_classes.get(e.key.ref))
+        ]
+        return Verdict(True, False, messages, preview)
     return Verdict(False, blocked, messages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import git
@@ -69,6 +70,8 @@ def test_discovered_services_become_tool_pull_requests_and_removals(
     body = LocalForge(bare).get(prometheus["id"]).body
     assert "Service/monitoring/prometheus-server: prometheus, port 9090" in body
     assert "plans cleanly" in body and "ConfigMap/ai-ops/reconciler-toolsets: update" in body
+    assert "<summary>update ConfigMap/ai-ops/reconciler-toolsets</summary>" in body
+    assert re.search(r"^\+ +- name: prometheus-monitoring-prometheus-server$", body, re.M)
 
     assert main(["pr", "merge", str(prometheus["id"]), "--repo", str(bare)]) == 0
     assert cli(local, bare, cache, "apply") == 0
