@@ -36,6 +36,22 @@ class Proposal:
     """Fields it could not adopt, and why (stated in the body)."""
 
     @property
+    def risk(self) -> str:
+        """What merging does to the cluster, for the body's Risk section."""
+        targets = ", ".join(self.targets) or "the objects in the plan preview"
+        if self.trigger == "drift":
+            return (
+                "Merging changes git only to what the cluster already runs: the next apply "
+                f"writes nothing to {targets}."
+            )
+        if self.trigger == "discover":
+            return (
+                "Adds or removes a read-only tool: the next apply changes only the toolset "
+                "ConfigMap the AI runtime reads."
+            )
+        return f"The next apply after the merge changes {targets} as the plan preview shows."
+
+    @property
     def branch(self) -> str:
         return f"reconciler/{self.trigger}/{self.slug}"
 
