@@ -4,7 +4,9 @@ Everything is local and real: a bare git repo seeded with this project's example
 embedded cluster (SQLite, spoken to through the official client), the real `kubectl` for the
 person at the keyboard. Steps: validate, plan, apply, a no-op apply (zero writes counted at the
 API server), a person's `kubectl scale` (drift) and its revert, the HPA's scaling (an override,
-preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned).
+preserved), a commit that changes a tool, a commit that breaks a file (held, not pruned), then
+proposals: a person's change kept as a merged pull request, an intent and a discovered
+Prometheus as pull requests on the local forge.
 A Kustomize overlay and a small Helm chart are part of the repo, rendered by the real tools. The
 cluster runs its stand-in controllers (namespace, deployment, endpointslice, hpa), so the HPA
 that scales is a real controller acting on a metric the tour sets. Every claim the story makes
@@ -34,6 +36,7 @@ from reconciler.localcluster.controllers import CONTROLLER_NAMES
 from reconciler.localcluster.server import LocalCluster, start_local_cluster
 from reconciler.runner import Runner, RunSettings
 from reconciler.specs.config import DriftMode
+from reconciler.tourproposals import propose
 from reconciler.tourstory import tell
 
 EXAMPLE_PATHS = ("reconciler.yaml", "specs", "policies", "schemas", "deploy")
@@ -56,6 +59,9 @@ class TourFacts:
     override_reason: str = ""
     held: list[str] = field(default_factory=list)
     built: dict[str, str] = field(default_factory=dict)
+    proposals: dict[str, str] = field(default_factory=dict)
+    """Trigger -> what became of its proposals (opened, ...)."""
+    worker_after_merge: str = ""
     """Objects a build produced -> where they came from (file:line and the build)."""
     classes: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -141,6 +147,7 @@ class Tour:
                 GitSource(self.bare.as_uri(), cache_dir=self.workdir / "cache") as source,
             ):
                 tell(self, repo, local, cluster, source)
+                propose(self, local, cluster)
         finally:
             local.stop()
         self.explore()
@@ -157,6 +164,7 @@ class Tour:
             f"{rec} drift --source {SOURCE} --repo {uri} --cluster local:{state}",
             f"{rec} cluster serve --dir {state} --kubeconfig-out {kubeconfig} --controllers all",
             f"{kubectl} --kubeconfig {kubeconfig} get deploy -A --show-managed-fields -o yaml",
+            f"{rec} pr list --repo {self.bare}   # then: pr show 2, pr merge 2, apply",
             f"git clone {self.bare}; edit, commit and push; then plan again",
         ):
             self.say("   " + line)

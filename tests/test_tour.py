@@ -42,6 +42,8 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
     assert facts.classes["commit"]["ConfigMap/ai-ops/reconciler-toolsets"] == "update"
     assert facts.held == ["ConfigMap/ai-ops/remediation-restart-on-oom"]
     assert "reconciler plan  --source example" in story  # a path or a bare name
+    assert facts.proposals == {"drift": "opened", "intent": "opened", "discover": "opened"}
+    assert facts.worker_after_merge == "unchanged"
 
     with (
         start_local_cluster(tmp_path / "cluster") as local,
@@ -50,7 +52,7 @@ def test_tour_story_matches_the_cluster(tmp_path: Path, capsys: pytest.CaptureFi
         web = cluster.get("apps/v1", "Deployment", "demo", "web")
         assert web is not None and web["spec"]["replicas"] == facts.replicas_after_hpa == 4
         worker = cluster.get("apps/v1", "Deployment", "demo", "worker")
-        assert worker is not None and worker["spec"]["replicas"] == 2
+        assert worker is not None and worker["spec"]["replicas"] == 3  # adopted through a PR
         tools = cluster.get("v1", "ConfigMap", "ai-ops", "reconciler-toolsets")
         assert tools is not None and "(v2)" in tools["data"]["toolsets.yaml"]
         assert cluster.get("v1", "ConfigMap", "ai-ops", "remediation-restart-on-oom") is not None
