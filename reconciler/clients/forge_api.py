@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -59,6 +60,8 @@ class PullRequest:
     labels: tuple[str, ...] = ()
     fingerprint: str | None = None
     """The proposal fingerprint recorded in the body, when the reconciler opened it."""
+    created_at: datetime | None = None
+    """When it was opened (UTC): for `proposals.maxPerHour` and remediation cooldowns."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,13 @@ from reconciler.clients.forge_api import (
 FINGERPRINT = re.compile(r"<!-- reconciler:fingerprint=([0-9a-f]{8,64}) -->")
 _ZERO = "0" * 40
 _PULL_META = re.compile(r"^refs/pull/(\d+)/meta$")
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def fingerprint_of(body: str) -> str | None:
@@ -98,6 +106,7 @@ class LocalForge:
             "state": PullRequestState.OPEN.value,
             "labels": list(draft.labels),
             "comments": [],
+            "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         number = max(self._numbers(), default=0) + 1
         for _attempt in range(20):  # another writer may take the number first
@@ -234,6 +243,7 @@ class LocalForge:
             url=f"{self.path.as_uri()}#pull/{number}",
             labels=tuple(meta.get("labels", [])),
             fingerprint=fingerprint_of(str(meta["body"])),
+            created_at=_time(meta.get("createdAt")),
         )
 
     def _branch(self, name: str) -> str | None:

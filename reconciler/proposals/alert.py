@@ -27,7 +27,7 @@ from typing import Any
 
 from reconciler.engine.core.plan import PlanEntry
 from reconciler.engine.result import RunResult
-from reconciler.proposals.model import Proposal, ProposalResult, Status, slug
+from reconciler.proposals.model import Proposal, ProposalResult, Status, seconds, slug
 from reconciler.specs.loaded import LoadedSpec
 from reconciler.specs.remediation import (
     LabelMatcher,
@@ -156,6 +156,7 @@ def _proposal(
             *(f"{_dotted(p)} -> {v!r}" for p, v in edits.items()),
         ]
         + ([f"alert summary (untrusted text): {description[:200]!r}"] if description else []),
+        cooldown=seconds(remediation.spec.safety.cooldown),
     )
 
 

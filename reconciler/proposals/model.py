@@ -34,6 +34,9 @@ class Proposal:
     evidence: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Fields it could not adopt, and why (stated in the body)."""
+    cooldown: float = 0.0
+    """Seconds after a pull request on the same branch before another is opened (a
+    remediation's `safety.cooldown`)."""
 
     @property
     def risk(self) -> str:
@@ -106,6 +109,12 @@ def holds_credentials(obj: Any) -> bool:
     if isinstance(obj, list):
         return any(holds_credentials(v) for v in obj if isinstance(v, dict | list))
     return False
+
+
+def seconds(duration: str) -> float:
+    """`1h30m`, `10m`, `45s` in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    return float(sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([smh])", duration)))
 
 
 def slug(text: str) -> str:

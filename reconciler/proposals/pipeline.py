@@ -26,7 +26,7 @@ from reconciler.proposals.intent import intent_proposal
 from reconciler.proposals.model import Proposal, ProposalResult, Status
 from reconciler.proposals.publish import publish
 from reconciler.proposals.verify import verify
-from reconciler.specs.config import RepoConfig
+from reconciler.specs.config import ProposalLimits, RepoConfig
 from reconciler.specs.kinds import Pattern, Tool
 from reconciler.specs.loaded import LoadedSpec
 from reconciler.specs.loader import load_config, load_tree
@@ -48,9 +48,7 @@ def propose_drift(
     config = load_config(tree).config
     run = engine.plan(tree, commit)
     proposals, results = drift_proposals(run, tree, CompareOptions.from_config(config))
-    target = _Target(
-        engine, tree, commit, repo, forge, base_branch, subdir, config.proposals.max_open
-    )
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, config.proposals)
     return results + [target.publish(p, run) for p in proposals]
 
 
@@ -75,9 +73,7 @@ def propose_discover(
         services, tools, ready_endpoints(slices), _tools_dir(tools, config)
     )
     run = engine.plan(tree, commit)
-    target = _Target(
-        engine, tree, commit, repo, forge, base_branch, subdir, config.proposals.max_open
-    )
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, config.proposals)
     return [target.publish(p, run) for p in proposals]
 
 
@@ -98,8 +94,8 @@ def propose_alert(
     remediations = [s for s in loaded.specs if isinstance(s.spec, Remediation)]
     run = engine.plan(tree, commit)
     proposals, results = alert_proposals(alerts, remediations, run, tree, limit=limit)
-    max_open = loaded.config.proposals.max_open
-    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, max_open)
+    limits = loaded.config.proposals
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, limits)
     return results + [target.publish(p, run) for p in proposals]
 
 
@@ -129,8 +125,8 @@ def propose_intent(
     found = intent_proposal(text, patterns, run, tree, has_kind)
     if isinstance(found, ProposalResult):
         return [found]
-    max_open = loaded.config.proposals.max_open
-    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, max_open)
+    limits = loaded.config.proposals
+    target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, limits)
     return [target.publish(found, run)]
 
 
@@ -145,7 +141,7 @@ class _Target:
     forge: Forge
     base_branch: str
     subdir: str
-    max_open: int
+    limits: ProposalLimits
 
     def publish(self, proposal: Proposal, run: RunResult) -> ProposalResult:
         verdict = verify(self.engine, self.tree, self.commit, run, proposal)
@@ -162,7 +158,8 @@ class _Target:
                 base_commit=self.commit,
                 base_branch=self.base_branch,
                 subdir=self.subdir,
-                max_open=self.max_open,
+                max_open=self.limits.max_open,
+                max_per_hour=self.limits.max_per_hour,
             )
         except (GitError, ForgeError) as err:
             return ProposalResult(proposal.title, proposal.branch, Status.FAILED, str(err))

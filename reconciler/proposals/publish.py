@@ -9,6 +9,8 @@ the open reconciler pull requests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from reconciler.clients.forge_api import Forge, PullRequestDraft, PullRequestState
@@ -40,6 +42,8 @@ def publish(
     base_branch: str,
     subdir: str,
     max_open: int,
+    max_per_hour: int = 1_000_000,
+    now: datetime | None = None,
 ) -> ProposalResult:
     """Push `proposal` and open (or update) its pull request; see the module docstring."""
     files = [f"{subdir}/{f}" if subdir else f for f in sorted(proposal.changes)]
@@ -59,10 +63,19 @@ def publish(
     current = next((p for p in mine if p.state is PullRequestState.OPEN), None)
     if current is not None and current.fingerprint == proposal.fingerprint:
         return _with(result, Status.UNCHANGED, "already proposed", current.number, current.url)
+    now = now or datetime.now(UTC)
+    latest = max((p.created_at for p in mine if p.created_at), default=None)
+    if proposal.cooldown and latest and (now - latest).total_seconds() < proposal.cooldown:
+        return _with(
+            result, Status.SKIPPED, f"cooldown: a pull request was opened {latest:%H:%M} UTC"
+        )
     if current is None:
-        open_now = forge.find(states=[PullRequestState.OPEN])
-        if sum(1 for p in open_now if p.head.startswith("reconciler/")) >= max_open:
+        everything = [p for p in forge.find() if p.head.startswith("reconciler/")]
+        if sum(1 for p in everything if p.state is PullRequestState.OPEN) >= max_open:
             return _with(result, Status.SKIPPED, f"proposals.maxOpen ({max_open}) reached")
+        recent = [p for p in everything if p.created_at and now - p.created_at < timedelta(hours=1)]
+        if len(recent) >= max_per_hour:
+            return _with(result, Status.SKIPPED, f"proposals.maxPerHour ({max_per_hour}) reached")
     changes: dict[str, bytes | None] = dict(
         zip(files, [proposal.changes[f] for f in sorted(proposal.changes)], strict=True)
     )

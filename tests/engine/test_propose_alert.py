@@ -152,3 +152,25 @@ def test_a_bad_payload_is_a_clear_error(
     bad.write_text('{"version": "4"}')
     assert cli(local, bare, cache, "propose", "--trigger", "alert", "--alert", str(bad)) == 1
     assert "no `alerts` list" in capsys.readouterr().err
+
+
+def test_a_remediation_cools_down_and_the_hourly_cap_holds(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare, cache = seeded(tmp_path, ("reconciler.yaml", "proposals: {maxPerHour: 1}\n"))
+    assert cli(local, bare, cache, "apply") == 0
+    first, second = tmp_path / "1.json", tmp_path / "2.json"
+    first.write_text(payload(alert("KubePodOOMKilled", namespace="demo", deployment="worker")))
+    later = alert("KubePodOOMKilled", namespace="demo", deployment="worker")
+    later["startsAt"] = "2026-11-23T10:05:00Z"  # another restart: another change
+    second.write_text(payload(later, alert("HighRequestLatency", severity="critical")))
+    capsys.readouterr()
+    args = ("propose", "--trigger", "alert", "-o", "json", "--alert")
+    assert cli(local, bare, cache, *args, str(first)) == 0
+    assert [r["status"] for r in json.loads(capsys.readouterr().out)["proposals"]] == ["opened"]
+    assert cli(local, bare, cache, *args, str(second)) == 0
+    results = {r["branch"]: r for r in json.loads(capsys.readouterr().out)["proposals"]}
+    restart = results["reconciler/alert/restart-on-oom-deployment-demo-worker"]
+    assert restart["status"] == "skipped" and restart["reason"].startswith("cooldown")
+    scale = results["reconciler/alert/scale-on-latency-deployment-demo-web"]
+    assert (scale["status"], scale["reason"]) == ("skipped", "proposals.maxPerHour (1) reached")
