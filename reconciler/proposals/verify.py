@@ -25,7 +25,25 @@ def _shown(entry: PlanEntry) -> str:
         entry.desired.body if entry.desired else None
     ):
         return "(diff not shown: the object holds credential-like values)"
-    return entry.diff
+    return mask_annotations(entry.diff)
+
+
+def mask_annotations(diff: str) -> str:
+    """The diff with every annotation value shown as `<redacted>`: annotations carry free text
+    (tokens, or words meant for a model) that a pull request must not repeat."""
+    out = []
+    block: int | None = None  # the indentation of the `annotations:` key we are under
+    for line in diff.splitlines():
+        mark, body = (line[:1], line[1:]) if line[:1] in " +-" else ("", line)
+        indent = len(body) - len(body.lstrip(" "))
+        if block is not None and indent <= block:
+            block = None
+        if block is not None and ":" in body and not line.startswith(("+++", "---")):
+            line = f"{mark}{body.split(':', 1)[0]}: <redacted>"
+        elif body.strip() == "annotations:":
+            block = indent
+        out.append(line)
+    return "\n".join(out) + ("\n" if diff.endswith("\n") else "")
 
 
 @dataclass(frozen=True)
