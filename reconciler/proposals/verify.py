@@ -84,6 +84,27 @@ def verify(
             if e.key.ref in proposal.targets or e.cls is not before_classes.get(e.key.ref)
         ]
         messages = [f"the proposed tree plans cleanly ({', '.join(moved) or 'no change'})"]
+        changing = [
+            e
+            for e in after.plan.entries
+            if e.key.ref in proposal.targets or e.cls is not before_classes.get(e.key.ref)
+        ]
+        messages += sorted(
+            {
+                f"policy {p.policy}: changes to {e.key.ref} require approval"
+                for e in changing
+                for p in e.policies
+                if p.requires_approval
+            }
+        )
+        messages += sorted(
+            {
+                f"policy {p.policy} warns about {e.key.ref}: {p.message}"
+                for e in changing
+                for p in e.policies
+                if not p.passed and p.enforcement == "warn"
+            }
+        )
         preview = [
             (f"{e.cls} {e.key.ref}", _shown(e))
             for e in after.plan.entries

@@ -186,3 +186,26 @@ def test_plan_previews_never_repeat_annotation_values() -> None:
     masked = mask_annotations(diff)
     assert CANARY not in masked and "other" not in masked
     assert "-    note: <redacted>" in masked and "+  replicas: 3" in masked
+
+
+APPROVAL = """apiVersion: reconciler.dev/v1alpha1
+kind: Policy
+metadata: {name: demo-approval}
+spec:
+  match: {kinds: [Deployment], namespaces: [demo]}
+  enforcement: warn
+  requiresApproval: true
+  message: demo changes need the web team
+  rule: {type: object}
+"""
+
+
+def test_requires_approval_is_stated_in_the_pull_request(
+    tmp_path: Path, local: LocalCluster
+) -> None:
+    bare, cache = seeded(tmp_path, ("policies/approval.yaml", APPROVAL))
+    assert cli(local, bare, cache, "apply") == 0
+    code, (result,) = intent(local, bare, cache, "roll out web with zero downtime")
+    assert code == 0 and result["status"] == "opened"
+    body = LocalForge(bare).get(int(str(result["id"]))).body
+    assert "policy demo-approval: changes to Deployment/demo/web require approval" in body
