@@ -76,6 +76,30 @@ class GitRepository(GitSource):
             self._cache.git("update-ref", f"refs/heads/{request.branch}", sha)
             return sha
 
+    def before_last_change(self, commit: str, path: str) -> tuple[str, bytes | None] | None:
+        """The last commit at or before `commit` that changed `path` (repo-root), and the
+        file as it was before it (None: the commit added it); None when nothing changed it."""
+        _check_path(path)
+        with self._lock, self._reading(f"the history of {path}"):
+            repo = self._require()
+            base = _resolve(repo, commit)
+            try:
+                found = self._cache.git("log", "-n", "1", "--format=%H", base.hexsha, "--", path)
+                sha = found.strip()
+                if not sha:
+                    return None
+                parents = repo.commit(sha).parents
+                if not parents:
+                    return sha, None
+                try:
+                    blob = parents[0].tree / path
+                except KeyError:
+                    return sha, None
+                data: bytes = blob.data_stream.read()
+                return sha, data
+            except CacheCommandError as err:
+                raise GitError(f"reading the history of {path} failed: {err.reason}") from None
+
     def push(self, branch: str, *, expected: str | None = None) -> None:
         _check_branch(branch)
         ref = f"refs/heads/{branch}"

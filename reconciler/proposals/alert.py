@@ -13,7 +13,9 @@ of the manifest git renders it from:
 - `restart`: the pod template annotation `kubectl.kubernetes.io/restartedAt` (the alert's
   `startsAt`), as `kubectl rollout restart` sets it;
 - `patch` (merge): each scalar of the patch;
-- `rollback`: not yet proposed (`skipped`, with the reason).
+- `rollback`: the target's file as it was before the last commit that changed it (`history`
+  answers that; a file other objects share is rolled back whole, as a `git revert` of that
+  file would).
 
 At most `limit` proposals per payload (a storm guard); one alert for the same target and change
 again is the same pull request (its fingerprint).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.engine.core.plan import PlanEntry
@@ -44,6 +47,8 @@ from reconciler.specs.yamledit import EditError, set_values
 from reconciler.specs.yamlparse import Path
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+History = Callable[[str], "tuple[str, bytes | None] | None"]
+"""A source file -> the last commit that changed it and the file before it (see git)."""
 
 
 class PayloadError(ValueError):
@@ -93,6 +98,7 @@ def alert_proposals(
     tree: SourceTree,
     *,
     limit: int,
+    history: History | None = None,
 ) -> tuple[list[Proposal], list[ProposalResult]]:
     proposals: dict[str, Proposal] = {}
     results: list[ProposalResult] = []
@@ -101,7 +107,7 @@ def alert_proposals(
             remediation = loaded.spec
             if not isinstance(remediation, Remediation) or not matches(remediation, alert):
                 continue
-            found = _proposal(remediation, alert, run, tree)
+            found = _proposal(remediation, alert, run, tree, history)
             if isinstance(found, ProposalResult):
                 results.append(found)
             elif found.branch not in proposals:
@@ -116,7 +122,11 @@ def alert_proposals(
 
 
 def _proposal(
-    remediation: Remediation, alert: dict[str, Any], run: RunResult, tree: SourceTree
+    remediation: Remediation,
+    alert: dict[str, Any],
+    run: RunResult,
+    tree: SourceTree,
+    history: History | None,
 ) -> Proposal | ProposalResult:
     labels = {str(k): str(v) for k, v in alert["labels"].items()}
     target = remediation.spec.target
@@ -132,6 +142,26 @@ def _proposal(
     origin = entry.desired.provenance.origins[0] if entry.desired.provenance.origins else None
     if origin is None or not entry.desired.provenance.identity:
         return ProposalResult(title, branch, Status.SKIPPED, f"{ref} is generated, not written")
+    if any(isinstance(a, RollbackAction) for a in remediation.spec.actions):
+        found = history(origin.file) if history else None
+        if found is None or found[1] is None:
+            why = "no earlier version of its file" if history else "no history available"
+            return ProposalResult(title, branch, Status.SKIPPED, f"rollback: {why}")
+        sha, before = found
+        return Proposal(
+            trigger="alert",
+            slug=slug(remediation.metadata.name + "-" + ref),
+            title=title,
+            summary=f"The alert {labels['alertname']} fires for {ref}; the remediation "
+            f"{remediation.metadata.name} rolls back {origin.file} to before {sha[:12]}.",
+            targets=(ref,),
+            changes={origin.file: before},
+            evidence=[
+                f"alert {labels['alertname']} firing since {alert.get('startsAt', '?')}",
+                f"{origin.file} as it was before commit {sha[:12]}",
+            ],
+            cooldown=seconds(remediation.spec.safety.cooldown),
+        )
     try:
         edits = _edits(remediation, alert, entry)
     except ValueError as err:
@@ -191,8 +221,6 @@ def _edits(remediation: Remediation, alert: dict[str, Any], entry: PlanEntry) ->
             if action.patch_type != "merge" or not isinstance(action.patch, dict):
                 raise ValueError("only merge patches are proposed so far")
             out.update(_leaves(action.patch, ()))
-        elif isinstance(action, RollbackAction):
-            raise ValueError("rollback is not proposed yet: revert the commit by hand")
     if not out:
         raise ValueError("the remediation changes nothing")
     return out

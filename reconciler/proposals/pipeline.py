@@ -97,7 +97,19 @@ def propose_alert(
     loaded = load_tree(tree)
     remediations = [s for s in loaded.specs if isinstance(s.spec, Remediation)]
     run = engine.plan(tree, commit)
-    proposals, results = alert_proposals(alerts, remediations, run, tree, limit=limit)
+
+    def history(file: str) -> tuple[str, bytes | None] | None:
+        before_last_change = getattr(repo, "before_last_change", None)
+        if before_last_change is None:
+            return None
+        found: tuple[str, bytes | None] | None = before_last_change(
+            commit, f"{subdir}/{file}" if subdir else file
+        )
+        return found
+
+    proposals, results = alert_proposals(
+        alerts, remediations, run, tree, limit=limit, history=history
+    )
     limits = loaded.config.proposals
     target = _Target(engine, tree, commit, repo, forge, base_branch, subdir, limits)
     return results + [target.publish(p, run) for p in proposals]

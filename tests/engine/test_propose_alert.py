@@ -174,3 +174,37 @@ def test_a_remediation_cools_down_and_the_hourly_cap_holds(
     assert restart["status"] == "skipped" and restart["reason"].startswith("cooldown")
     scale = results["reconciler/alert/scale-on-latency-deployment-demo-web"]
     assert (scale["status"], scale["reason"]) == ("skipped", "proposals.maxPerHour (1) reached")
+
+
+ROLLBACK = """apiVersion: reconciler.dev/v1alpha1
+kind: Remediation
+metadata: {name: rollback-on-crashloop}
+spec:
+  trigger: {alertName: KubePodCrashLooping}
+  target: {kind: Deployment, namespace: demo, nameFromLabel: deployment}
+  actions: [{type: rollback}]
+"""
+
+
+def test_rollback_proposes_the_file_as_it_was_before_its_last_change(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write("apps/web.yaml", WEB)
+    work.write("remediations.yaml", ROLLBACK)
+    work.commit("web")
+    work.write("apps/web.yaml", WEB.replace("nginx:1.27", "nginx:1.99-broken"))
+    work.commit("a bad image")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    alerts = tmp_path / "alerts.json"
+    alerts.write_text(payload(alert("KubePodCrashLooping", deployment="web")))
+    capsys.readouterr()
+    args = ("propose", "--trigger", "alert", "--alert", str(alerts), "-o", "json")
+    assert cli(local, bare, cache, *args) == 0
+    (result,) = json.loads(capsys.readouterr().out)["proposals"]
+    assert result["status"] == "opened"
+    content = (git.Repo(bare).commit(result["branch"]).tree / "apps/web.yaml").data_stream.read()
+    assert content.decode() == WEB  # byte for byte the version before the bad commit
