@@ -9,6 +9,7 @@ the open reconciler pull requests.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -87,10 +88,34 @@ def publish(
         return _with(
             result, Status.UPDATED, "a newer change for the same objects", pull.number, pull.url
         )
-    pull = forge.open(
+    opened = forge.open(
         PullRequestDraft(proposal.title, text, proposal.branch, base_branch, ("reconciler",))
     )
-    return _with(result, Status.OPENED, "", pull.number, pull.url)
+    superseded = _supersede(forge, proposal, opened.number)
+    note = f"supersedes {', '.join(f'#{n}' for n in superseded)}" if superseded else ""
+    return _with(result, Status.OPENED, note, opened.number, opened.url)
+
+
+TARGETS = re.compile(r"<!-- reconciler:targets=([^>]*) -->")
+
+
+def _supersede(forge: Forge, proposal: Proposal, number: int) -> list[int]:
+    """Close the open reconciler pull requests of other branches about the same objects: the
+    newer proposal replaces them (their branches stay, for the record)."""
+    if not proposal.targets:
+        return []
+    closed = []
+    for pull in forge.find(states=[PullRequestState.OPEN]):
+        found = TARGETS.search(pull.body)
+        targets = set(found.group(1).split(",")) if found else set()
+        if (
+            pull.number != number
+            and pull.head != proposal.branch
+            and targets & set(proposal.targets)
+        ):
+            forge.close(pull.number, comment=f"Superseded by #{number}, about the same objects.")
+            closed.append(pull.number)
+    return closed
 
 
 def _with(

@@ -209,3 +209,16 @@ def test_requires_approval_is_stated_in_the_pull_request(
     assert code == 0 and result["status"] == "opened"
     body = LocalForge(bare).get(int(str(result["id"]))).body
     assert "policy demo-approval: changes to Deployment/demo/web require approval" in body
+
+
+def test_a_newer_proposal_for_the_same_object_supersedes_the_open_one(
+    tmp_path: Path, local: LocalCluster
+) -> None:
+    bare, cache = seeded(tmp_path)
+    assert cli(local, bare, cache, "apply") == 0
+    _code, (first,) = intent(local, bare, cache, "roll out demo/web with zero downtime")
+    _code, (second,) = intent(local, bare, cache, "autoscale demo/web")
+    assert second["status"] == "opened" and second["reason"] == f"supersedes #{first['id']}"
+    forge = LocalForge(bare)
+    assert str(forge.get(int(str(first["id"]))).state) == "closed"
+    assert forge.comments(int(str(first["id"])))[-1]["body"].startswith("Superseded by #")
