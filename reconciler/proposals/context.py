@@ -7,6 +7,7 @@ file location and live state. Nothing secret is in it:
 
 - a Secret's `data` and `stringData` values are `<redacted>`;
 - an env value whose variable is named like a credential (`DB_PASSWORD`, `API_KEY`) is too;
+- (published `Mapping` keyword tables ride along: the words people use, and what they mean);
 - every annotation value is (annotations carry free text: tokens, or instructions meant for a
   model); `managedFields` and `status` are left out.
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from reconciler.engine.result import RunResult
 from reconciler.proposals.model import CREDENTIAL_NAME
-from reconciler.specs.kinds import Pattern, Policy
+from reconciler.specs.kinds import Mapping, Pattern, Policy
 from reconciler.specs.loaded import LoadedSpec
 
 REDACTED = "<redacted>"
@@ -103,6 +104,15 @@ def intent_context(
             for s in specs
             if isinstance(s.spec, Policy)
         ],
+        "keywords": {
+            str(k).lower(): v
+            for s in specs
+            if isinstance(s.spec, Mapping)
+            and s.spec.spec.status == "published"
+            and isinstance(s.spec.spec.content, dict)
+            for k, v in s.spec.spec.content.items()
+            if isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        },
         "capabilities": [f"{k} ({v})" for v, k in CAPABILITIES if has_kind(v, k)],
         "workloads": workloads,
     }

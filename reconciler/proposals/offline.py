@@ -13,6 +13,9 @@ text uses most (whole words or phrases, case-insensitive), then applies the patt
   of replicas are overrides the reconciler preserves;
 - `database-ha`: 3 replicas and a PodDisruptionBudget with minAvailable 2 (new file).
 
+Published `Mapping` keyword tables (a phrase -> what it means) expand the words first, so a team
+can teach it its own vocabulary ("keep serving during deploys" -> "zero downtime").
+
 Nothing in the intent's words is executed or copied into a manifest.
 """
 
@@ -75,7 +78,7 @@ class OfflineProvider:
         max_tokens: int,
     ) -> Completion:
         context = json.loads(messages[0].text)
-        words = str(context["intent"]).lower()
+        words = _expanded(str(context["intent"]).lower(), context.get("keywords", {}))
         target = _target(words, context["workloads"])
         pattern = _pattern(words, context["patterns"])
         understood = f"target: {target['ref'] if target else 'none found'}; pattern: "
@@ -112,6 +115,15 @@ class OfflineProvider:
         }
         call = ToolCall("offline-1", PROPOSE_EDITS.name, arguments)
         return Completion(text="", tool_calls=(call,), stop_reason="tool_use", model="offline")
+
+
+def _expanded(words: str, keywords: dict[str, Any]) -> str:
+    """`words` plus what the Mapping keyword tables say the phrases in them mean."""
+    extra: list[Any] = []
+    for phrase, meaning in keywords.items():
+        if re.search(rf"\b{re.escape(phrase)}\b", words):
+            extra.extend([meaning] if isinstance(meaning, str) else meaning)
+    return " ".join([words, *(str(m).lower() for m in extra)])
 
 
 def _target(words: str, workloads: list[dict[str, Any]]) -> dict[str, Any] | None:

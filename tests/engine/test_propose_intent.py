@@ -222,3 +222,25 @@ def test_a_newer_proposal_for_the_same_object_supersedes_the_open_one(
     forge = LocalForge(bare)
     assert str(forge.get(int(str(first["id"]))).state) == "closed"
     assert forge.comments(int(str(first["id"])))[-1]["body"].startswith("Superseded by #")
+
+
+VOCABULARY = """apiVersion: reconciler.dev/v1alpha1
+kind: Mapping
+metadata: {name: intent-words}
+spec:
+  mappingType: intent_keywords
+  scope: planner
+  status: published
+  description: How this team asks for things.
+  content: {"keep serving during deploys": "zero downtime"}
+"""
+
+
+def test_mapping_keyword_tables_teach_the_offline_provider_a_teams_words(
+    tmp_path: Path, local: LocalCluster
+) -> None:
+    bare, cache = seeded(tmp_path, ("mappings/words.yaml", VOCABULARY))
+    assert cli(local, bare, cache, "apply") == 0
+    _code, (result,) = intent(local, bare, cache, "keep serving during deploys of demo/web")
+    assert result["status"] == "opened"
+    assert str(result["title"]).startswith("zero-downtime-rolling-update for Deployment/demo/web")
