@@ -70,6 +70,7 @@ def intent_context(
     specs: list[LoadedSpec],
     run: RunResult,
     has_kind: Callable[[str, str], bool],
+    crds: list[str] | None = None,
 ) -> dict[str, Any]:
     """The context of an intent (see the module docstring), JSON-serialisable."""
     workloads = []
@@ -114,5 +115,6 @@ def intent_context(
             if isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
         },
         "capabilities": [f"{k} ({v})" for v, k in CAPABILITIES if has_kind(v, k)],
+        "crds": sorted(crds or []),
         "workloads": workloads,
     }

@@ -139,7 +139,12 @@ def propose_intent(
             return False
         return True
 
-    context = intent_context(text, loaded.specs, run, has_kind)
+    try:
+        defined = engine.cluster.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    except ClusterError:
+        defined = []
+    crds = [str((c.get("metadata") or {}).get("name")) for c in defined]
+    context = intent_context(text, loaded.specs, run, has_kind, crds)
     provider = provider or OfflineProvider()
     try:
         answer = provider.complete(

@@ -9,10 +9,11 @@ import git
 import pytest
 
 from reconciler.cli import main
+from reconciler.clients.kubeconnect import connect
 from reconciler.clients.localforge import LocalForge
 from reconciler.localcluster.server import LocalCluster
 from tests.support.proposing import cli, kubectl
-from tests.support.scenario import new_spec_repo
+from tests.support.scenario import TOOL, new_spec_repo
 
 WEB = """# The web tier: tuned by hand, see the runbook.
 apiVersion: v1
@@ -181,3 +182,37 @@ def test_a_credential_set_live_never_reaches_a_commit_a_body_or_the_output(
     everything = printed.out + printed.err + body + proposed + opened["branch"]
     everything += repo.git.log("--all", "-p")
     assert CANARY not in everything
+
+
+def test_a_tool_described_differently_live_is_adopted_into_its_spec_field(
+    tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = new_spec_repo(tmp_path / "work")
+    work.write("tools/prom.yaml", TOOL)
+    work.commit("a tool")
+    bare = tmp_path / "specs.git"
+    git.Repo.clone_from(str(work.path), str(bare), bare=True)
+    cache = tmp_path / "cache"
+    assert cli(local, bare, cache, "apply") == 0
+    with connect("kube", kubeconfig=str(local.kubeconfig_path)) as cluster:
+        live = cluster.get("v1", "ConfigMap", "ai-ops", "reconciler-toolsets")
+        assert live is not None
+        text = live["data"]["toolsets.yaml"].replace("Instant PromQL query", "Instant PromQL")
+        patch = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "reconciler-toolsets", "namespace": "ai-ops"},
+            "data": {"toolsets.yaml": text},
+        }
+        cluster.apply(patch, field_manager="kubectl-edit", force=True)
+    capsys.readouterr()
+    assert cli(local, bare, cache, "propose", "--trigger", "drift", "-o", "json") == 0
+    (opened,) = json.loads(capsys.readouterr().out)["proposals"]
+    assert opened["status"] == "opened" and opened["files"] == ["tools/prom.yaml"]
+    proposed = (git.Repo(bare).commit(opened["branch"]).tree / "tools/prom.yaml").data_stream.read()
+    changed = [
+        (a, b)
+        for a, b in zip(TOOL.splitlines(), proposed.decode().splitlines(), strict=True)
+        if a != b
+    ]
+    assert changed == [("  description: Instant PromQL query", "  description: Instant PromQL")]

@@ -6,8 +6,12 @@ A drifted field is adopted by writing its live value where git set it, found thr
 - an object Kustomize built from a resource file: the same path in that base document, but only
   when the base's value is the one that was applied (no patch, transformer or replacement of the
   overlay changed it; otherwise writing the base would change nothing, or other overlays too);
-- anything else (a Helm template, a generated ConfigMap, an aggregate of specs) is `skipped`
-  with the reason, never guessed.
+- a rendered spec (a Tool's fields in the toolset ConfigMap, a Mapping's content): the YAML
+  payload of the data key is compared field by field, and each changed field goes back to the
+  spec field provenance maps it to (`/data/toolsets.yaml#/toolsets/x/tools/0/description` ->
+  `spec.description` of that Tool's document);
+- anything else (a Helm template, a generated ConfigMap) is `skipped` with the reason, never
+  guessed.
 
 Only scalars are adopted (a replaced list or mapping, or a field removed live, is skipped): the
 edit must be byte-minimal (`specs.yamledit`). The result is data; proposals turn it into a
@@ -20,8 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from reconciler.engine.core.desired import DesiredObject
-from reconciler.engine.core.diff import Difference
+from reconciler.engine.core.diff import Difference, full_diff
 from reconciler.engine.core.pointers import MISSING
 from reconciler.specs.keys import ObjectKey
 from reconciler.specs.yamlparse import Path
@@ -61,11 +67,11 @@ def adoption(
     edits: list[FieldEdit] = []
     skipped: list[Skipped] = []
     for difference in differences:
-        found = _edit(desired, difference, read)
-        if isinstance(found, FieldEdit):
-            edits.append(found)
-        else:
-            skipped.append(found)
+        for found in _payload_edits(desired, difference) or [_edit(desired, difference, read)]:
+            if isinstance(found, FieldEdit):
+                edits.append(found)
+            else:
+                skipped.append(found)
     return Adoption(desired.key, tuple(edits), tuple(skipped))
 
 
@@ -91,6 +97,31 @@ def _edit(desired: DesiredObject, d: Difference, read: ReadDocument) -> FieldEdi
             "a patch in the overlay",
         )
     return FieldEdit(origin.file, origin.document, source.path, d.live, d.pointer)
+
+
+def _payload_edits(desired: DesiredObject, d: Difference) -> list[FieldEdit | Skipped]:
+    """Edits for a changed YAML payload of a rendered spec (empty when `d` is not one)."""
+    provenance = desired.provenance
+    if provenance.identity or not any(f.startswith(d.pointer + "#") for f in provenance.fields):
+        return []
+    if not isinstance(d.live, str) or not isinstance(d.desired, str):
+        return [Skipped(d.pointer, "the rendered payload was removed live")]
+    try:
+        live, want = yaml.safe_load(d.live), yaml.safe_load(d.desired)
+    except yaml.YAMLError:
+        return [Skipped(d.pointer, "the live payload is not YAML")]
+    out: list[FieldEdit | Skipped] = []
+    for inner in full_diff(want, live):
+        pointer = f"{d.pointer}#{inner.pointer}"
+        source = provenance.source_of(pointer)
+        if inner.live is MISSING or isinstance(inner.live, dict | list):
+            out.append(Skipped(pointer, "only changed scalars of a rendered spec are adopted"))
+        elif source is None or source.path[:2] == ("metadata", "name"):
+            out.append(Skipped(pointer, "no spec field holds it (or it would rename a spec)"))
+        else:
+            origin = source.origin
+            out.append(FieldEdit(origin.file, origin.document, source.path, inner.live, pointer))
+    return out or [Skipped(d.pointer, "the payload differs only in form")]
 
 
 def _get(value: Any, path: Path) -> Any:
