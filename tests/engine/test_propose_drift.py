@@ -12,7 +12,7 @@ from reconciler.cli import main
 from reconciler.clients.kubeconnect import connect
 from reconciler.clients.localforge import LocalForge
 from reconciler.localcluster.server import LocalCluster
-from tests.support.proposing import cli, kubectl
+from tests.support.proposing import bare_repo, cli, kubectl
 from tests.support.scenario import TOOL, new_spec_repo
 
 WEB = """# The web tier: tuned by hand, see the runbook.
@@ -38,12 +38,7 @@ spec:
 def test_drift_becomes_one_minimal_pull_request_that_merges_clean(
     tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    work = new_spec_repo(tmp_path / "work")
-    work.write("apps/web.yaml", WEB)
-    work.commit("web")
-    bare = tmp_path / "specs.git"
-    git.Repo.clone_from(str(work.path), str(bare), bare=True)
-    cache = tmp_path / "cache"
+    bare, cache = bare_repo(tmp_path, {"apps/web.yaml": WEB}, "web")
     assert cli(local, bare, cache, "apply") == 0
     kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
     capsys.readouterr()
@@ -110,13 +105,9 @@ spec:
 def test_a_deny_policy_blocks_the_proposal_and_nothing_is_pushed(
     tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    work = new_spec_repo(tmp_path / "work")
-    work.write("apps/web.yaml", WEB)
-    work.write("policies/cap.yaml", POLICY)
-    work.commit("web, capped")
-    bare = tmp_path / "specs.git"
-    git.Repo.clone_from(str(work.path), str(bare), bare=True)
-    cache = tmp_path / "cache"
+    bare, cache = bare_repo(
+        tmp_path, {"apps/web.yaml": WEB, "policies/cap.yaml": POLICY}, "web, capped"
+    )
     assert cli(local, bare, cache, "apply") == 0
     kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
     capsys.readouterr()
@@ -130,12 +121,7 @@ def test_a_deny_policy_blocks_the_proposal_and_nothing_is_pushed(
 def test_apply_in_propose_mode_leaves_drift_live_and_opens_its_pull_request(
     tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    work = new_spec_repo(tmp_path / "work")
-    work.write("apps/web.yaml", WEB)
-    work.commit("web")
-    bare = tmp_path / "specs.git"
-    git.Repo.clone_from(str(work.path), str(bare), bare=True)
-    cache = tmp_path / "cache"
+    bare, cache = bare_repo(tmp_path, {"apps/web.yaml": WEB}, "web")
     assert cli(local, bare, cache, "apply") == 0
     kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=5")
     capsys.readouterr()
@@ -187,12 +173,7 @@ def test_a_credential_set_live_never_reaches_a_commit_a_body_or_the_output(
 def test_a_tool_described_differently_live_is_adopted_into_its_spec_field(
     tmp_path: Path, local: LocalCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    work = new_spec_repo(tmp_path / "work")
-    work.write("tools/prom.yaml", TOOL)
-    work.commit("a tool")
-    bare = tmp_path / "specs.git"
-    git.Repo.clone_from(str(work.path), str(bare), bare=True)
-    cache = tmp_path / "cache"
+    bare, cache = bare_repo(tmp_path, {"tools/prom.yaml": TOOL}, "a tool")
     assert cli(local, bare, cache, "apply") == 0
     with connect("kube", kubeconfig=str(local.kubeconfig_path)) as cluster:
         live = cluster.get("v1", "ConfigMap", "ai-ops", "reconciler-toolsets")
