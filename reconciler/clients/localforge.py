@@ -60,7 +60,7 @@ class LocalForge:
     """A `Forge` over the bare repository at `path` (see the module docstring)."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()
         try:
             self.repo = git.Repo(self.path)
         except (git.exc.NoSuchPathError, git.exc.InvalidGitRepositoryError) as err:

@@ -132,3 +132,13 @@ def test_the_pr_command(bare: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "is merged" in capsys.readouterr().err
     assert main(["pr", "show", "--repo", str(bare)]) == 2
     assert main(["pr", "list", "--repo", str(bare / "nope")]) == 1
+
+
+def test_a_relative_repo_path_works(
+    bare: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    LocalForge(bare).open(draft())
+    monkeypatch.chdir(bare.parent)
+    assert main(["pr", "list", "--repo", bare.name]) == 0
+    assert "#1    open" in capsys.readouterr().out
+    assert LocalForge(bare.name).get(1).url == f"{bare.as_uri()}#pull/1"
