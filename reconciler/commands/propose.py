@@ -17,13 +17,15 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from reconciler.clients.forge_api import ForgeError
+from reconciler.clients.forge_api import Forge, ForgeError
+from reconciler.clients.githubforge import GitHubForge
 from reconciler.clients.gitwrite import GitRepository
 from reconciler.clients.localforge import LocalForge
 from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
@@ -55,7 +57,16 @@ def register(subparsers: Any) -> None:
     )
     _common(parser)
     parser.add_argument("--trigger", choices=tuple(TRIGGERS), required=True)
-    parser.add_argument("--forge", choices=("local",), default="local")
+    parser.add_argument(
+        "--forge",
+        choices=("local", "github"),
+        default="local",
+        help="local: PRs in the bare repo --repo names; github: a GitHub (Enterprise) repository",
+    )
+    parser.add_argument("--github-repo", help="github: owner/name of the repository")
+    parser.add_argument(
+        "--github-api", default="https://api.github.com", help="github: the API base URL"
+    )
     parser.add_argument("--alert", type=Path, help="alert: an Alertmanager webhook payload (JSON)")
     parser.add_argument("--intent", help="intent: what a person wants, in words")
     parser.add_argument(
@@ -99,9 +110,7 @@ def drift_results(
 ) -> list[ProposalResult]:
     """Proposals of `trigger` for the source `args` name; raises `RunnerError`, `ForgeError`."""
     source = source_settings(args)
-    repo = args.repo
-    bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
-    forge = LocalForge(bare)
+    forge = open_forge(args)
     with open_runner(
         source,
         cluster=args.cluster,
@@ -120,6 +129,24 @@ def drift_results(
             base_branch=args.ref,
             subdir=runner.subdir or "",
         )
+
+
+def open_forge(args: argparse.Namespace) -> Forge:
+    """The forge `--forge` names; raises `ForgeError` when it cannot be used."""
+    if getattr(args, "forge", "local") == "github":
+        token = os.environ.get("GITHUB_TOKEN", "")
+        token_file = os.environ.get("GITHUB_TOKEN_FILE")
+        if not token and token_file:
+            try:
+                token = Path(token_file).read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ForgeError(f"GITHUB_TOKEN_FILE: {err.strerror}") from None
+        if not token or not args.github_repo:
+            raise ForgeError("--forge github needs --github-repo and GITHUB_TOKEN (or _FILE)")
+        return GitHubForge(args.github_repo, token, base_url=args.github_api)
+    repo = args.repo
+    bare = Path(unquote(urlparse(repo).path)) if repo.startswith("file://") else Path(repo)
+    return LocalForge(bare)
 
 
 def _print(results: list[ProposalResult], output: str) -> None:

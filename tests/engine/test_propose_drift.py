@@ -12,6 +12,8 @@ from reconciler.cli import main
 from reconciler.clients.kubeconnect import connect
 from reconciler.clients.localforge import LocalForge
 from reconciler.localcluster.server import LocalCluster
+from reconciler.support.asgithread import start_in_thread
+from tests.support.fakegithub import FakeGitHub
 from tests.support.proposing import bare_repo, cli, kubectl
 from tests.support.scenario import TOOL, new_spec_repo
 
@@ -197,3 +199,26 @@ def test_a_tool_described_differently_live_is_adopted_into_its_spec_field(
         if a != b
     ]
     assert changed == [("  description: Instant PromQL query", "  description: Instant PromQL")]
+
+
+def test_a_drift_proposal_opens_on_github(
+    tmp_path: Path,
+    local: LocalCluster,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bare, cache = bare_repo(tmp_path, {"apps/web.yaml": WEB}, "web")
+    assert cli(local, bare, cache, "apply") == 0
+    kubectl(local, "scale", "-n", "demo", "deployment/web", "--replicas=4")
+    fake = FakeGitHub("ghp_test")
+    with start_in_thread(fake.app(), "127.0.0.1", 0, name="fake-github") as server:
+        fake.base = server.url
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_test")
+        capsys.readouterr()
+        github = ("--forge", "github", "--github-repo", "org/specs", "--github-api", server.url)
+        assert cli(local, bare, cache, "propose", "--trigger", "drift", *github, "-o", "json") == 0
+    (opened,) = json.loads(capsys.readouterr().out)["proposals"]
+    assert (opened["status"], opened["url"]) == ("opened", "https://github.example/pulls/1")
+    assert fake.pulls[1]["head"] == "reconciler/drift/deployment-demo-web"
+    assert "<!-- reconciler:fingerprint=" in fake.pulls[1]["body"]
+    assert git.Repo(bare).commit("reconciler/drift/deployment-demo-web")  # pushed to the remote
