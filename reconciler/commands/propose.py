@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from reconciler.clients.anthropicllm import AnthropicProvider
 from reconciler.clients.forge_api import Forge, ForgeError
 from reconciler.clients.githubforge import GitHubForge
 from reconciler.clients.gitwrite import GitRepository
+from reconciler.clients.llm_api import LLMProvider
 from reconciler.clients.localforge import LocalForge
 from reconciler.commands.reconcile import _common, fatal, run_settings, source_settings
 from reconciler.proposals.alert import PayloadError, firing_alerts
@@ -70,6 +72,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--alert", type=Path, help="alert: an Alertmanager webhook payload (JSON)")
     parser.add_argument("--intent", help="intent: what a person wants, in words")
     parser.add_argument(
+        "--provider",
+        choices=("offline", "anthropic"),
+        default="offline",
+        help="intent: who proposes the edits (anthropic: ANTHROPIC_API_KEY; falls back to "
+        "offline when the API is unavailable)",
+    )
+    parser.add_argument("--anthropic-url", default=None, help="anthropic: the API base URL")
+    parser.add_argument("--model", default=None, help="anthropic: the model")
+    parser.add_argument(
         "--max-proposals", type=int, default=5, help="alert: at most this many per payload"
     )
     parser.set_defaults(func=run)
@@ -91,7 +102,18 @@ def run(args: argparse.Namespace) -> int:
         if not args.intent:
             print("reconciler propose: --trigger intent needs --intent TEXT", file=sys.stderr)
             return 2
-        trigger = functools.partial(propose_intent, text=args.intent)
+        provider: LLMProvider | None = None
+        if args.provider == "anthropic":
+            key = os.environ.get("ANTHROPIC_API_KEY", "")
+            if not key:
+                print(
+                    "reconciler propose: --provider anthropic needs ANTHROPIC_API_KEY",
+                    file=sys.stderr,
+                )
+                return 2
+            options = {"model": args.model} if args.model else {}
+            provider = AnthropicProvider(key, base_url=args.anthropic_url, **options)
+        trigger = functools.partial(propose_intent, text=args.intent, provider=provider)
     try:
         results = drift_results(args, trigger)
     except (RunnerError, ForgeError) as exc:

@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.clients.cluster_api import ClusterError
 from reconciler.clients.forge_api import Forge, ForgeError
 from reconciler.clients.git_api import GitError, GitRepo
-from reconciler.clients.llm_api import LLMError, LLMProvider, Message
+from reconciler.clients.llm_api import LLMError, LLMProvider, Message, TransientLLMError
 from reconciler.engine.core.compare import CompareOptions
 from reconciler.engine.reconcile import Engine
 from reconciler.engine.result import RunResult
@@ -146,13 +146,20 @@ def propose_intent(
     crds = [str((c.get("metadata") or {}).get("name")) for c in defined]
     context = intent_context(text, loaded.specs, run, has_kind, crds)
     provider = provider or OfflineProvider()
+    ask = {
+        "system": SYSTEM,
+        "messages": [Message("user", json.dumps(context))],
+        "tools": [PROPOSE_EDITS],
+        "max_tokens": 4096,
+    }
     try:
-        answer = provider.complete(
-            system=SYSTEM,
-            messages=[Message("user", json.dumps(context))],
-            tools=[PROPOSE_EDITS],
-            max_tokens=4096,
-        )
+        try:
+            answer = provider.complete(**ask)  # type: ignore[arg-type]
+        except TransientLLMError:
+            if provider.name == "offline":
+                raise
+            provider = OfflineProvider()  # the fallback when a hosted model is unavailable
+            answer = provider.complete(**ask)  # type: ignore[arg-type]
     except LLMError as err:
         return [
             ProposalResult(f"Intent: {text[:60]}", "", Status.FAILED, f"{provider.name}: {err}")

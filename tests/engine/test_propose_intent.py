@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import git
+import pytest
 
 from reconciler.clients.gitwrite import GitRepository
 from reconciler.clients.kubeconnect import connect
@@ -19,7 +20,9 @@ from reconciler.proposals.offline import OfflineProvider
 from reconciler.proposals.pipeline import propose_intent
 from reconciler.proposals.verify import mask_annotations
 from reconciler.runner import Runner
+from reconciler.support.asgithread import start_in_thread
 from tests.engine.test_propose_drift import WEB
+from tests.support.fakeanthropic import FakeAnthropic, error, tool_use
 from tests.support.proposing import cli
 from tests.support.scenario import new_spec_repo
 
@@ -244,3 +247,71 @@ def test_mapping_keyword_tables_teach_the_offline_provider_a_teams_words(
     _code, (result,) = intent(local, bare, cache, "keep serving during deploys of demo/web")
     assert result["status"] == "opened"
     assert str(result["title"]).startswith("zero-downtime-rolling-update for Deployment/demo/web")
+
+
+def test_a_hosted_model_proposes_through_the_same_checks_and_falls_back_offline(
+    tmp_path: Path, local: LocalCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare, cache = seeded(tmp_path)
+    assert cli(local, bare, cache, "apply") == 0
+    edits = {
+        "title": "Three replicas for demo/web",
+        "summary": "More capacity.",
+        "understood": "scale demo/web to 3",
+        "targets": ["Deployment/demo/web"],
+        "edits": [
+            {"file": "apps/web.yaml", "document": 1, "path": ["spec", "replicas"], "value": 3}
+        ],
+        "files": {},
+    }
+    outside = {**edits, "edits": [{**edits["edits"][0], "file": "../etc/passwd"}]}  # type: ignore[index]
+    fake = FakeAnthropic("sk-ant-test")
+    fake.script += [
+        (200, tool_use("propose_edits", edits)),
+        (200, tool_use("propose_edits", outside)),
+        error(529, "overloaded_error", "Overloaded"),
+    ]
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    with start_in_thread(fake.app(), "127.0.0.1", 0, name="fake-anthropic") as server:
+        hosted = ("--provider", "anthropic", "--anthropic-url", server.url)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            for text in (
+                "more capacity for web",
+                "anything",
+                "roll out demo/web with zero downtime",
+            ):
+                cli(
+                    local,
+                    bare,
+                    cache,
+                    "propose",
+                    "--trigger",
+                    "intent",
+                    "--intent",
+                    text,
+                    *hosted,
+                    "-o",
+                    "json",
+                )
+    first, second, third = (
+        json.loads(chunk)["proposals"][0] for chunk in _documents(out.getvalue())
+    )
+    assert first["status"] == "opened" and first["title"] == "Three replicas for demo/web"
+    assert second["status"] == "failed" and "not a file the context offered" in second["reason"]
+    assert third["status"] == "opened"  # 529: the offline provider answered instead
+    assert third["title"].startswith("zero-downtime-rolling-update")
+    assert "sk-ant-test" not in json.dumps(fake.requests)  # the key travels in headers only
+
+
+def _documents(text: str) -> list[str]:
+    """Split concatenated pretty-printed JSON documents."""
+    decoder = json.JSONDecoder()
+    out, at = [], 0
+    while at < len(text.strip()):
+        _obj, end = decoder.raw_decode(text, at)
+        out.append(text[at:end])
+        at = end
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return out
