@@ -50,6 +50,10 @@ class AnthropicProvider:
     def name(self) -> str:
         return "anthropic"
 
+    def close(self) -> None:
+        """Close the HTTP connections (the SDK keeps a pool)."""
+        self._client.close()
+
     def complete(
         self,
         *,

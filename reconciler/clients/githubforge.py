@@ -61,6 +61,10 @@ class GitHubForge:
         self.repository = repository
         self._repo: Repository | None = None
 
+    def disconnect(self) -> None:
+        """Close the HTTP connections (the client keeps a pool); `close` closes a PR."""
+        self._client.close()
+
     def _gh(self) -> Repository:
         if self._repo is None:
             found: Repository = self._call(lambda: self._client.get_repo(self.repository))

@@ -117,10 +117,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         results = drift_results(args, trigger)
     except (RunnerError, ForgeError) as exc:
+        _close(trigger)
         fatal(args.output, str(exc))
         return 1
+    _close(trigger)
     _print(results, args.output)
     return exit_code(results)
+
+
+def _close(trigger: Trigger) -> None:
+    """Close a hosted provider's connections (one given to the trigger, if any)."""
+    provider = getattr(trigger, "keywords", {}).get("provider")
+    if isinstance(provider, AnthropicProvider):
+        provider.close()
 
 
 def exit_code(results: list[ProposalResult]) -> int:
@@ -133,24 +142,28 @@ def drift_results(
     """Proposals of `trigger` for the source `args` name; raises `RunnerError`, `ForgeError`."""
     source = source_settings(args)
     forge = open_forge(args)
-    with open_runner(
-        source,
-        cluster=args.cluster,
-        kubeconfig=args.kubeconfig,
-        settings=run_settings(args),
-        writable=True,
-    ) as runner:
-        tree, revision, _stale = runner.checkout()
-        assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
-        return trigger(
-            runner.engine,
-            tree,
-            revision.commit,
-            repo=runner.git,
-            forge=forge,
-            base_branch=args.ref,
-            subdir=runner.subdir or "",
-        )
+    try:
+        with open_runner(
+            source,
+            cluster=args.cluster,
+            kubeconfig=args.kubeconfig,
+            settings=run_settings(args),
+            writable=True,
+        ) as runner:
+            tree, revision, _stale = runner.checkout()
+            assert isinstance(runner.git, GitRepository)  # open_runner(writable=True)
+            return trigger(
+                runner.engine,
+                tree,
+                revision.commit,
+                repo=runner.git,
+                forge=forge,
+                base_branch=args.ref,
+                subdir=runner.subdir or "",
+            )
+    finally:
+        if isinstance(forge, GitHubForge):
+            forge.disconnect()
 
 
 def open_forge(args: argparse.Namespace) -> Forge:

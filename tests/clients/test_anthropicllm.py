@@ -29,7 +29,9 @@ TOOLS = [
 def fake() -> Iterator[tuple[FakeAnthropic, AnthropicProvider]]:
     server = FakeAnthropic(KEY)
     with start_in_thread(server.app(), "127.0.0.1", 0, name="fake-anthropic") as running:
-        yield server, AnthropicProvider(KEY, base_url=running.url, timeout=5)
+        provider = AnthropicProvider(KEY, base_url=running.url, timeout=5)
+        yield server, provider
+        provider.close()
 
 
 def test_tool_use_round_trip_with_cached_prefix(
@@ -77,3 +79,4 @@ def test_errors_are_terminal_or_transient(fake: tuple[FakeAnthropic, AnthropicPr
     unreachable = AnthropicProvider(KEY, base_url="http://127.0.0.1:9", timeout=2)
     with pytest.raises(TransientLLMError, match="unreachable"):
         unreachable.complete(**ask)  # type: ignore[arg-type]
+    unreachable.close()

@@ -27,6 +27,7 @@ def github() -> Iterator[tuple[FakeGitHub, GitHubForge]]:
         fake.base = server.url
         forge = GitHubForge("org/specs", TOKEN, base_url=server.url, seconds_between_writes=0)
         yield fake, forge
+        forge.disconnect()
 
 
 def draft(head: str = "reconciler/drift/web") -> PullRequestDraft:
@@ -74,6 +75,7 @@ def test_errors_map_to_terminal_and_transient_and_never_show_the_token(
     bad = GitHubForge("org/specs", "wrong", base_url=fake.base, timeout=5)
     with pytest.raises(ForgeError) as denied:
         bad.find()
+    bad.disconnect()
     assert denied.value.status == 401 and TOKEN not in str(denied.value)
 
 
@@ -81,3 +83,4 @@ def test_an_unreachable_github_is_transient() -> None:
     forge = GitHubForge("org/specs", TOKEN, base_url="http://127.0.0.1:9", timeout=2)
     with pytest.raises(TransientForgeError, match="unreachable"):
         forge.find()
+    forge.disconnect()
