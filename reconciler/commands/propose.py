@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             provider = AnthropicProvider(key, base_url=args.anthropic_url, **options)
         trigger = functools.partial(propose_intent, text=args.intent, provider=provider)
     try:
-        results = drift_results(args, trigger)
+        results = proposal_results(args, trigger)
     except (RunnerError, ForgeError) as exc:
         _close(trigger)
         fatal(args.output, str(exc))
@@ -136,7 +136,7 @@ def exit_code(results: list[ProposalResult]) -> int:
     return 0 if all(r.status in OK for r in results) else 1
 
 
-def drift_results(
+def proposal_results(
     args: argparse.Namespace, trigger: Trigger = propose_drift
 ) -> list[ProposalResult]:
     """Proposals of `trigger` for the source `args` name; raises `RunnerError`, `ForgeError`."""

@@ -163,7 +163,7 @@ def _apply(args: argparse.Namespace) -> int:
     from reconciler.commands import propose  # imports this module: a cycle at import time
 
     try:
-        results = propose.drift_results(args)
+        results = propose.proposal_results(args)
     except (RunnerError, ForgeError) as exc:
         run.warnings.append(f"drift not proposed: {exc}")
         results = []
